@@ -1,0 +1,1 @@
+"""Yimai's domain: aggregates, their events and rules, and the one Application."""

@@ -1,0 +1,133 @@
+"""What goes into commands and comes out of queries: plain dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The result of a command: the aggregate it touched and the log position of its
+    last event, so a caller can wait for the read models to reach it."""
+
+    id: UUID
+    position: int
+
+
+@dataclass
+class MemberDraft:
+    """Everything needed to register a member."""
+
+    name: str
+    gender: str
+    birth_date: date | None
+    phone: str
+    address: str
+    joined_party_on: date | None
+    branch_id: UUID | str | None
+    kind: str = "resident"
+    group_id: UUID | str | None = None
+    resident_unit_id: UUID | str | None = None
+    id_number: str | None = None
+
+
+@dataclass
+class MemberCorrection:
+    """Fields to correct; None leaves a field as it is."""
+
+    name: str | None = None
+    gender: str | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    address: str | None = None
+    id_number: str | None = None
+    joined_party_on: date | None = None
+    kind: str | None = None
+    resident_unit_id: UUID | str | None = None
+
+
+@dataclass
+class HouseholdDraft:
+    """Everything needed to register a household."""
+
+    branch_id: UUID | str | None
+    building: str
+    unit: str
+    room: str
+    head_name: str
+    head_phone: str | None
+    size: int
+    group_id: UUID | str | None = None
+
+
+@dataclass
+class HouseholdCorrection:
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    head_name: str | None = None
+    head_phone: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class MemberDetail:
+    """One member as staff see them: personal fields opened, ID number masked."""
+
+    id: UUID
+    version: int
+    name: str
+    gender: str | None
+    birth_date: str | None
+    phone: str | None
+    address: str | None
+    id_number_masked: str | None
+    joined_party_on: date
+    community_id: UUID
+    branch_id: UUID
+    group_id: UUID | None
+    kind: str
+    resident_unit_id: UUID | None
+    status: str
+    deregistration: dict[str, Any] | None
+    erased: bool
+
+
+@dataclass(frozen=True)
+class HouseholdDetail:
+    id: UUID
+    version: int
+    community_id: UUID
+    branch_id: UUID
+    group_id: UUID | None
+    building: str
+    unit: str | None
+    room: str | None
+    head_name: str
+    head_phone: str | None
+    size: int
+    status: str
+    erased: bool
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    username: str
+    display_name: str
+    roles: list[str]
+    active: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event of an aggregate's history, personal blobs shown only as sealed."""
+
+    version: int
+    event: str
+    timestamp: datetime
+    actor: str
+    fields: dict[str, Any] = field(default_factory=dict)

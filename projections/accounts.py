@@ -1,0 +1,61 @@
+"""The accounts read model: who can log in, with which roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from domain.access import Permission, Principal
+from projections.db import Database, UTCDateTime, metadata
+from projections.runner import Projection
+
+accounts = sa.Table(
+    "yimai_accounts", metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(80), nullable=False),
+    sa.Column("roles", sa.String(120), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    sa.Column("id", sa.Uuid, nullable=False, unique=True),
+)
+
+
+class AccountsProjection(Projection):
+    name = "accounts"
+    tables = (accounts,)
+    handles = frozenset({"Account.Opened", "Account.RolesChanged", "Account.Disabled",
+                         "Account.Enabled"})
+
+    def apply(self, conn: Connection, e: Any, position: int) -> None:
+        kind = type(e).__qualname__
+        where = accounts.c.id == e.originator_id
+        if kind == "Account.Opened":
+            conn.execute(accounts.insert().values(
+                username=e.username, display_name=e.display_name, roles=",".join(e.roles),
+                active=True, opened_at=e.timestamp, id=e.originator_id))
+        elif kind == "Account.RolesChanged":
+            conn.execute(accounts.update().where(where).values(roles=",".join(e.roles)))
+        else:
+            conn.execute(accounts.update().where(where)
+                         .values(active=kind == "Account.Enabled"))
+
+
+class SQLAlchemyAccountsView:
+    def __init__(self, db: Database, wait_for: Callable[[int], None]) -> None:
+        self.db = db
+        self.wait_for = wait_for
+
+    def list(self, *, actor: Principal, min_position: int = 0) -> list[dict[str, Any]]:
+        actor.require(Permission.ACCOUNTS_READ)
+        self.wait_for(min_position)
+        with self.db.read.connect() as conn:
+            rows = conn.execute(sa.select(accounts).order_by(accounts.c.username)).all()
+        return [{**r._asdict(), "roles": r.roles.split(",")} for r in rows]
+
+    def count(self) -> int:
+        with self.db.read.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(accounts))
+                       .scalar_one())

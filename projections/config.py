@@ -1,0 +1,92 @@
+"""Settings: one object, read from the environment (or given by a test)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import URL, make_url
+
+DEFAULT_DATABASE_URL = "sqlite:///./yimai.db"
+
+
+class ConfigError(ValueError):
+    """A setting is malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults for the embedded single-file setup."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    lang: str = "zh"
+    #: Lifetime of an API bearer token, in minutes.
+    token_minutes: int = 480
+    #: Signs API tokens; when unset, a random secret kept in the database is used.
+    secret_key: str | None = None
+    #: Requests with a larger body are refused with 413 before parsing.
+    max_body_bytes: int = 1_000_000
+    #: Failed logins are counted over this window (seconds).
+    login_window_seconds: int = 900
+    #: Read models poll the event log this often (seconds).
+    poll_interval: float = 0.5
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        if env.get("YIMAI_DATABASE_URL"):
+            values["database_url"] = env["YIMAI_DATABASE_URL"]
+        if env.get("YIMAI_LANG"):
+            values["lang"] = env["YIMAI_LANG"]
+        if env.get("YIMAI_SECRET_KEY"):
+            values["secret_key"] = env["YIMAI_SECRET_KEY"]
+        for key, name in (("YIMAI_TOKEN_MINUTES", "token_minutes"),
+                          ("YIMAI_MAX_BODY_BYTES", "max_body_bytes")):
+            if env.get(key):
+                try:
+                    values[name] = int(env[key])
+                except ValueError:
+                    raise ConfigError(f"{key} must be a whole number") from None
+        settings = cls(**values)
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+    def __post_init__(self) -> None:
+        if self.lang not in ("zh", "en"):
+            raise ConfigError("YIMAI_LANG must be 'zh' or 'en'")
+        self.url  # noqa: B018  (validate early)
+
+    @property
+    def url(self) -> URL:
+        try:
+            url = make_url(self.database_url)
+        except Exception:
+            raise ConfigError(
+                "YIMAI_DATABASE_URL must look like sqlite:///path.db or postgresql://user@host/db"
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigError("YIMAI_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        if url.get_backend_name() == "sqlite" and not url.database:
+            raise ConfigError("an SQLite URL needs a file: sqlite:///path/to/yimai.db")
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        assert self.is_sqlite and self.url.database
+        return Path(self.url.database).expanduser().resolve()
+
+    @property
+    def sqlalchemy_url(self) -> URL:
+        if self.is_sqlite:
+            return URL.create("sqlite+pysqlite", database=str(self.sqlite_path))
+        return self.url.set(drivername="postgresql+psycopg")
+
+    def redacted_url(self) -> str:
+        return self.url.render_as_string(hide_password=True)

@@ -1,0 +1,183 @@
+"""Side stores beside the events: per-subject keys, secrets, passwords, login failures.
+
+These rows may change or be deleted (a destroyed key is an erasure; a password is
+replaced); that is why they are not events. Nothing here is ever logged.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import UTC, datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from projections.db import Database, UTCDateTime, metadata
+
+subject_keys = sa.Table(
+    "yimai_subject_keys",
+    metadata,
+    sa.Column("subject_id", sa.Uuid, primary_key=True),
+    sa.Column("key", sa.LargeBinary(32), nullable=False),
+)
+
+secrets_table = sa.Table(
+    "yimai_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+)
+
+credentials = sa.Table(
+    "yimai_credentials",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+)
+
+login_failures = sa.Table(
+    "yimai_login_failures",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.Float, nullable=False),
+)
+
+
+class SecretStore:
+    """Named random secrets, created once and shared by every process."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cache: dict[str, bytes] = {}
+
+    def get(self, name: str, size: int = 32) -> bytes:
+        if name in self._cache:
+            return self._cache[name]
+        with self.db.read.connect() as conn:
+            value = conn.execute(
+                sa.select(secrets_table.c.value).where(secrets_table.c.name == name)
+            ).scalar()
+        if value is None:
+            with self.db.write.begin() as conn:
+                value = conn.execute(
+                    sa.select(secrets_table.c.value).where(secrets_table.c.name == name)
+                ).scalar()
+                if value is None:
+                    value = os.urandom(size)
+                    conn.execute(secrets_table.insert().values(name=name, value=value))
+        self._cache[name] = value
+        return value
+
+
+class SQLKeyStore:
+    """Per-subject AES-256 keys in their own table; destroying a key erases a person."""
+
+    def __init__(self, db: Database, secrets_: SecretStore) -> None:
+        self.db = db
+        self.secrets = secrets_
+        self._cache: dict[UUID, bytes] = {}
+
+    def get_key(self, subject_id: UUID) -> bytes | None:
+        key = self._cache.get(subject_id)
+        if key is None:
+            with self.db.read.connect() as conn:
+                key = conn.execute(
+                    sa.select(subject_keys.c.key).where(subject_keys.c.subject_id == subject_id)
+                ).scalar()
+            if key is not None:
+                self._cache[subject_id] = key
+        return key
+
+    def get_or_create_key(self, subject_id: UUID) -> bytes:
+        key = self.get_key(subject_id)
+        if key is not None:
+            return key
+        with self.db.write.begin() as conn:
+            key = conn.execute(
+                sa.select(subject_keys.c.key).where(subject_keys.c.subject_id == subject_id)
+            ).scalar()
+            if key is None:
+                key = AESGCM.generate_key(bit_length=256)
+                conn.execute(subject_keys.insert().values(subject_id=subject_id, key=key))
+        self._cache[subject_id] = key
+        return key
+
+    def destroy_key(self, subject_id: UUID) -> None:
+        with self.db.write.begin() as conn:
+            conn.execute(subject_keys.delete().where(subject_keys.c.subject_id == subject_id))
+        self._cache.pop(subject_id, None)
+
+    def pepper(self) -> bytes:
+        return self.secrets.get("identity_pepper")
+
+
+class SQLCredentialStore:
+    """Argon2 password hashes and a failed-login window per user name."""
+
+    def __init__(self, db: Database, window_seconds: int = 900) -> None:
+        self.db = db
+        self.window = window_seconds
+        self.hasher = PasswordHash((Argon2Hasher(),))
+        # Verifying against a dummy hash for unknown users keeps timing uniform.
+        self._dummy = self.hasher.hash(secrets.token_hex(8))
+
+    def set_password(self, username: str, password: str) -> None:
+        row = {"password_hash": self.hasher.hash(password),
+               "changed_at": datetime.now(UTC)}
+        with self.db.write.begin() as conn:
+            updated = conn.execute(
+                credentials.update().where(credentials.c.username == username).values(**row)
+            ).rowcount
+            if not updated:
+                conn.execute(credentials.insert().values(username=username, **row))
+
+    def verify_password(self, username: str, password: str) -> bool:
+        with self.db.read.connect() as conn:
+            stored = conn.execute(
+                sa.select(credentials.c.password_hash).where(credentials.c.username == username)
+            ).scalar()
+        if stored is None:
+            self.hasher.verify(password, self._dummy)
+            return False
+        return bool(self.hasher.verify(password, stored))
+
+    def failures(self, username: str) -> tuple[int, float]:
+        with self.db.read.connect() as conn:
+            row = conn.execute(
+                sa.select(login_failures.c.failures, login_failures.c.window_start)
+                .where(login_failures.c.username == username)
+            ).first()
+        if row is None:
+            return 0, 0.0
+        remaining = row.window_start + self.window - time.time()
+        return (row.failures, remaining) if remaining > 0 else (0, 0.0)
+
+    def record_failure(self, username: str) -> None:
+        now = time.time()
+        with self.db.write.begin() as conn:
+            row = conn.execute(
+                sa.select(login_failures.c.failures, login_failures.c.window_start)
+                .where(login_failures.c.username == username)
+            ).first()
+            if row is None:
+                conn.execute(login_failures.insert().values(
+                    username=username, failures=1, window_start=now))
+            elif row.window_start + self.window < now:
+                conn.execute(login_failures.update()
+                             .where(login_failures.c.username == username)
+                             .values(failures=1, window_start=now))
+            else:
+                conn.execute(login_failures.update()
+                             .where(login_failures.c.username == username)
+                             .values(failures=login_failures.c.failures + 1))
+
+    def clear_failures(self, username: str) -> None:
+        with self.db.write.begin() as conn:
+            conn.execute(login_failures.delete().where(login_failures.c.username == username))

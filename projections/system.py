@@ -1,0 +1,96 @@
+"""Assembles one process's view of Yimai: the Application, side stores, read models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from domain.access import SYSTEM, Role
+from domain.application import Yimai
+from domain.dto import Receipt
+from projections.accounts import AccountsProjection, SQLAlchemyAccountsView
+from projections.config import Settings
+from projections.db import Database, create_schema, open_database
+from projections.eventstore import eventsourcing_env
+from projections.roster import RosterProjection, SQLAlchemyRosterView
+from projections.runner import Runner
+from projections.stores import SecretStore, SQLCredentialStore, SQLKeyStore
+from projections.timeline import TimelineProjection
+
+
+class _CaughtUpOccupancy:
+    """Answers the Application's occupancy questions from a caught-up roster view."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+
+    def _fresh(self) -> SQLAlchemyRosterView:
+        self.system.runner.wait_for(self.system.app.last_position())
+        return self.system.roster
+
+    def open_children(self, unit_id: UUID) -> int:
+        return self._fresh().open_children(unit_id)
+
+    def active_members(self, unit_id: UUID) -> int:
+        return self._fresh().active_members(unit_id)
+
+
+@dataclass
+class System:
+    """Everything one process needs; build it with `open_system(settings)`."""
+
+    settings: Settings
+    db: Database
+    secrets: SecretStore
+    app: Yimai = field(init=False)
+    runner: Runner = field(init=False)
+    roster: SQLAlchemyRosterView = field(init=False)
+    accounts: SQLAlchemyAccountsView = field(init=False)
+
+    def token_secret(self) -> bytes:
+        if self.settings.secret_key:
+            return self.settings.secret_key.encode()
+        return self.secrets.get("token_secret")
+
+    def is_initialized(self) -> bool:
+        return self.app.is_initialized()
+
+    def initialize(self, admin_user: str, password: str, display_name: str = "") -> Receipt:
+        """Create the first admin account; refused once any account exists."""
+        if self.accounts.count() or self.app.is_initialized():
+            from domain.errors import RuleViolationError
+
+            raise RuleViolationError("already_initialized", "this database already has accounts")
+        return self.app.open_account(admin_user, display_name or admin_user,
+                                     [Role.ADMIN.value], password, actor=SYSTEM)
+
+    def shutdown(self) -> None:
+        self.runner.stop()
+        self.app.close()
+        self.db.dispose()
+
+
+def open_system(settings: Settings | None = None, *, follow: bool = False) -> System:
+    """Open the configured database (creating its tables) and wire the application."""
+    settings = settings or Settings.from_env()
+    db = open_database(settings)
+    create_schema(db)
+    secrets = SecretStore(db)
+    system = System(settings, db, secrets)
+    system.app = Yimai(
+        eventsourcing_env(settings),
+        keys=SQLKeyStore(db, secrets),
+        credentials=SQLCredentialStore(db, settings.login_window_seconds),
+        occupancy=_CaughtUpOccupancy(system),
+    )
+    system.runner = Runner(system.app, db, [
+        RosterProjection(system.app.personal),
+        AccountsProjection(),
+        TimelineProjection(),
+    ])
+    system.runner.ensure_tracking()
+    system.roster = SQLAlchemyRosterView(db, system.runner.wait_for)
+    system.accounts = SQLAlchemyAccountsView(db, system.runner.wait_for)
+    if follow:
+        system.runner.start(settings.poll_interval)
+    return system

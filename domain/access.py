@@ -35,8 +35,12 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.CLERK: frozenset({Permission.ROSTER_READ, Permission.ROSTER_WRITE}),
     Role.CADRE: frozenset({Permission.ROSTER_READ, Permission.ROSTER_WRITE}),
     Role.SUPERVISOR: frozenset(
-        {Permission.ROSTER_READ, Permission.ROSTER_WRITE, Permission.ORG_MANAGE,
-         Permission.AUDIT_READ}
+        {
+            Permission.ROSTER_READ,
+            Permission.ROSTER_WRITE,
+            Permission.ORG_MANAGE,
+            Permission.AUDIT_READ,
+        }
     ),
     Role.REVIEWER: frozenset(_ALL_READS),
     Role.ADMIN: frozenset(Permission),

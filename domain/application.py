@@ -147,12 +147,12 @@ class Yimai(Application):
             raise RosterError("nothing_changed", "the command changed nothing")
         return recordings[-1].notification.id
 
-    def _get(self, cls: type[A], aggregate_id: UUID | str | None, kind: str,
-             field: str = "id") -> A:
+    def _get(
+        self, cls: type[A], aggregate_id: UUID | str | None, kind: str, field: str = "id"
+    ) -> A:
         ident = v.uuid(field, aggregate_id)
-        assert ident is not None
         try:
-            aggregate = self.repository.get(ident)
+            aggregate: Aggregate = self.repository.get(ident)
         except AggregateNotFoundError:
             raise NotFoundError(kind, ident) from None
         if not isinstance(aggregate, cls):
@@ -160,7 +160,7 @@ class Yimai(Application):
         return aggregate
 
     def last_position(self) -> int:
-        return self.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+        return self.recorder.max_notification_id() or 0
 
     def is_initialized(self) -> bool:
         """True once any account exists (the log starts with the first admin)."""
@@ -201,14 +201,19 @@ class Yimai(Application):
             parent = self._get(OrgUnit, parent_id, "parent unit", "parent_id")
             parent.check_accepts_children(level_)
         unit = OrgUnit(
-            level=level_.value, name=name, parent_id=parent.id if parent else None,
-            kind=kind, area=area, place=place,
+            level=level_.value,
+            name=name,
+            parent_id=parent.id if parent else None,
+            kind=kind,
+            area=area,
+            place=place,
         )
         return Receipt(unit.id, self._commit(unit))
 
     @command(Permission.ORG_MANAGE)
-    def rename_unit(self, unit_id: UUID | str, name: str, reason: str, *,
-                    actor: Principal) -> Receipt:
+    def rename_unit(
+        self, unit_id: UUID | str, name: str, reason: str, *, actor: Principal
+    ) -> Receipt:
         """Rename a unit (with the reason)."""
         unit = self._get(OrgUnit, unit_id, "unit")
         unit.rename(v.text("name", name, max_len=60), v.text("reason", reason, max_len=500))
@@ -220,7 +225,9 @@ class Yimai(Application):
         unit = self._get(OrgUnit, unit_id, "unit")
         reason = v.text("reason", reason, max_len=500)
         if self.occupancy.open_children(unit.id):
-            raise RosterError("unit_has_children", "close or move the unit's open child units first")
+            raise RosterError(
+                "unit_has_children", "close or move the unit's open child units first"
+            )
         if self.occupancy.active_members(unit.id):
             raise RosterError("unit_has_members", "transfer or deregister the unit's members first")
         unit.close(reason)
@@ -290,8 +297,9 @@ class Yimai(Application):
 
     # -- members ------------------------------------------------------------------
 
-    def _member_fields(self, draft: MemberDraft | MemberCorrection,
-                       partial: bool) -> dict[str, str | None]:
+    def _member_fields(
+        self, draft: MemberDraft | MemberCorrection, partial: bool
+    ) -> dict[str, str | None]:
         """Validated personal fields (only those given, when partial)."""
         today = self.today()
         out: dict[str, str | None] = {}
@@ -301,7 +309,6 @@ class Yimai(Application):
             out["gender"] = v.choice("gender", draft.gender, Gender).value
         if not partial or draft.birth_date is not None:
             birth = v.past_date("birth_date", draft.birth_date, today=today)
-            assert birth is not None
             if (today - birth).days < 18 * 365:
                 raise InvalidInputError("birth_date", "a member must be at least 18 years old")
             out["birth_date"] = birth.isoformat()
@@ -324,12 +331,12 @@ class Yimai(Application):
     def _claim_identity(self, identity: str, member_id: UUID) -> PersonIndex:
         index_id = PersonIndex.id_for(identity)
         try:
-            index = self.repository.get(index_id)
+            index: PersonIndex = self.repository.get(index_id)
         except AggregateNotFoundError:
-            return PersonIndex(member_id=member_id, id=index_id)
+            return PersonIndex(member_id=member_id, id=index_id)  # type: ignore[call-arg]
         assert isinstance(index, PersonIndex)
         if index.member_id is not None and index.member_id != member_id:
-            holder = self.repository.get(index.member_id)
+            holder: Aggregate = self.repository.get(index.member_id)
             if isinstance(holder, Member) and holder.is_active:
                 raise DuplicateError(
                     "member_exists",
@@ -344,14 +351,13 @@ class Yimai(Application):
         """Register a member in a branch (and optionally a group); nobody twice."""
         fields = self._member_fields(draft, partial=False)
         joined = v.past_date("joined_party_on", draft.joined_party_on, today=self.today())
-        assert joined is not None
         kind = v.choice("kind", draft.kind, MemberKind)
         branch, group = self._placement(draft.branch_id, draft.group_id)
         unit_id = self._resident_unit_for(kind, draft.resident_unit_id, branch.parent_id)
         member_id = uuid4()
         index = self._claim_identity(self._identity(fields), member_id)
         assert branch.parent_id is not None
-        member = Member(
+        member = Member(  # type: ignore[call-arg]
             id=member_id,
             personal=self.personal.seal(member_id, fields),
             community_id=branch.parent_id,
@@ -363,8 +369,9 @@ class Yimai(Application):
         )
         return Receipt(member.id, self._commit(index, member))
 
-    def _resident_unit_for(self, kind: MemberKind, unit_id: UUID | str | None,
-                           community_id: UUID | None) -> UUID | None:
+    def _resident_unit_for(
+        self, kind: MemberKind, unit_id: UUID | str | None, community_id: UUID | None
+    ) -> UUID | None:
         if kind != MemberKind.IN_SERVICE:
             if unit_id:
                 raise InvalidInputError(
@@ -408,7 +415,11 @@ class Yimai(Application):
 
     @command(Permission.ROSTER_WRITE)
     def correct_member(
-        self, member_id: UUID | str, correction: MemberCorrection, reason: str, *,
+        self,
+        member_id: UUID | str,
+        correction: MemberCorrection,
+        reason: str,
+        *,
         actor: Principal,
     ) -> Receipt:
         """Correct a member's details; the event names the fields, never their values."""
@@ -433,8 +444,10 @@ class Yimai(Application):
                 changes["kind"] = kind.value
         if correction.kind is not None or correction.resident_unit_id is not None:
             unit = self._resident_unit_for(
-                kind, correction.resident_unit_id
-                if correction.resident_unit_id is not None else member.resident_unit_id,
+                kind,
+                correction.resident_unit_id
+                if correction.resident_unit_id is not None
+                else member.resident_unit_id,
                 member.community_id,
             )
             if unit != member.resident_unit_id:
@@ -455,7 +468,7 @@ class Yimai(Application):
 
     def _release_identity(self, identity: str, member_id: UUID) -> PersonIndex | None:
         try:
-            index = self.repository.get(PersonIndex.id_for(identity))
+            index: PersonIndex = self.repository.get(PersonIndex.id_for(identity))
         except AggregateNotFoundError:
             return None
         assert isinstance(index, PersonIndex)
@@ -466,7 +479,12 @@ class Yimai(Application):
 
     @command(Permission.ROSTER_WRITE)
     def deregister_member(
-        self, member_id: UUID | str, cause: str, reason: str, *, on: date | None = None,
+        self,
+        member_id: UUID | str,
+        cause: str,
+        reason: str,
+        *,
+        on: date | None = None,
         actor: Principal,
     ) -> Receipt:
         """Deregister a member who moved, died or whose membership ended."""
@@ -474,7 +492,6 @@ class Yimai(Application):
         cause_ = v.choice("cause", cause, DeregistrationCause)
         reason = v.text("reason", reason, max_len=500)
         when = v.past_date("on", on or self.today(), today=self.today())
-        assert when is not None
         member.check_active()
         holding = self._held_posts(member)
         if holding:
@@ -490,11 +507,12 @@ class Yimai(Application):
         for unit_id in (member.community_id, member.branch_id, member.group_id):
             if unit_id is None:
                 continue
-            unit = self.repository.get(unit_id)
+            unit: OrgUnit = self.repository.get(unit_id)
             assert isinstance(unit, OrgUnit)
             posts += [
                 f"{a['role'].value} of {unit.name}"
-                for a in unit.current_appointments() if a["member_id"] == member.id
+                for a in unit.current_appointments()
+                if a["member_id"] == member.id
             ]
         return posts
 
@@ -506,21 +524,31 @@ class Yimai(Application):
         f = fields or {}
         id_number = f.get("id_number")
         return MemberDetail(
-            id=member.id, version=member.version,
-            name=f.get("name") or ERASED, gender=f.get("gender"),
-            birth_date=f.get("birth_date"), phone=f.get("phone"), address=f.get("address"),
+            id=member.id,
+            version=member.version,
+            name=f.get("name") or ERASED,
+            gender=f.get("gender"),
+            birth_date=f.get("birth_date"),
+            phone=f.get("phone"),
+            address=f.get("address"),
             id_number_masked=(id_number[:6] + "********" + id_number[-4:]) if id_number else None,
-            joined_party_on=member.joined_party_on, community_id=member.community_id,
-            branch_id=member.branch_id, group_id=member.group_id, kind=member.kind.value,
-            resident_unit_id=member.resident_unit_id, status=member.status.value,
-            deregistration=member.deregistration, erased=fields is None,
+            joined_party_on=member.joined_party_on,
+            community_id=member.community_id,
+            branch_id=member.branch_id,
+            group_id=member.group_id,
+            kind=member.kind.value,
+            resident_unit_id=member.resident_unit_id,
+            status=member.status.value,
+            deregistration=member.deregistration,
+            erased=fields is None,
         )
 
     # -- resident units -----------------------------------------------------------
 
     @command(Permission.ROSTER_WRITE)
-    def register_resident_unit(self, name: str, kind: str, community_id: UUID | str, *,
-                               actor: Principal) -> Receipt:
+    def register_resident_unit(
+        self, name: str, kind: str, community_id: UUID | str, *, actor: Principal
+    ) -> Receipt:
         """Register an agency, enterprise, institution or organization in a community."""
         name = v.text("name", name, max_len=80)
         kind_ = v.choice("kind", kind, ResidentUnitKind)
@@ -532,15 +560,15 @@ class Yimai(Application):
         return Receipt(unit.id, self._commit(unit))
 
     @command(Permission.ROSTER_WRITE)
-    def rename_resident_unit(self, unit_id: UUID | str, name: str, reason: str, *,
-                             actor: Principal) -> Receipt:
+    def rename_resident_unit(
+        self, unit_id: UUID | str, name: str, reason: str, *, actor: Principal
+    ) -> Receipt:
         unit = self._get(ResidentUnit, unit_id, "resident unit")
         unit.rename(v.text("name", name, max_len=80), v.text("reason", reason, max_len=500))
         return Receipt(unit.id, self._commit(unit))
 
     @command(Permission.ROSTER_WRITE)
-    def close_resident_unit(self, unit_id: UUID | str, reason: str, *,
-                            actor: Principal) -> Receipt:
+    def close_resident_unit(self, unit_id: UUID | str, reason: str, *, actor: Principal) -> Receipt:
         """Close a resident unit that no active member reports from."""
         unit = self._get(ResidentUnit, unit_id, "resident unit")
         reason = v.text("reason", reason, max_len=500)
@@ -553,8 +581,9 @@ class Yimai(Application):
 
     # -- households and links -------------------------------------------------------
 
-    def _household_fields(self, d: HouseholdDraft | HouseholdCorrection,
-                          partial: bool) -> dict[str, str | None]:
+    def _household_fields(
+        self, d: HouseholdDraft | HouseholdCorrection, partial: bool
+    ) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
         if not partial or d.unit is not None:
             out["unit"] = v.text("unit", d.unit, max_len=20)
@@ -575,17 +604,26 @@ class Yimai(Application):
         branch, group = self._placement(draft.branch_id, draft.group_id)
         assert branch.parent_id is not None
         household_id = uuid4()
-        household = Household(
+        household = Household(  # type: ignore[call-arg]
             id=household_id,
             personal=self.personal.seal(household_id, fields),
-            community_id=branch.parent_id, branch_id=branch.id,
-            group_id=group.id if group else None, building=building, size=size,
+            community_id=branch.parent_id,
+            branch_id=branch.id,
+            group_id=group.id if group else None,
+            building=building,
+            size=size,
         )
         return Receipt(household.id, self._commit(household))
 
     @command(Permission.ROSTER_WRITE)
-    def correct_household(self, household_id: UUID | str, correction: HouseholdCorrection,
-                          reason: str, *, actor: Principal) -> Receipt:
+    def correct_household(
+        self,
+        household_id: UUID | str,
+        correction: HouseholdCorrection,
+        reason: str,
+        *,
+        actor: Principal,
+    ) -> Receipt:
         household = self._get(Household, household_id, "household")
         reason = v.text("reason", reason, max_len=500)
         given = self._household_fields(correction, partial=True)
@@ -607,8 +645,9 @@ class Yimai(Application):
         return Receipt(household.id, self._commit(household))
 
     @command(Permission.ROSTER_WRITE)
-    def close_household(self, household_id: UUID | str, reason: str, *,
-                        actor: Principal) -> Receipt:
+    def close_household(
+        self, household_id: UUID | str, reason: str, *, actor: Principal
+    ) -> Receipt:
         """A household moved out."""
         household = self._get(Household, household_id, "household")
         household.close(v.text("reason", reason, max_len=500))
@@ -620,31 +659,43 @@ class Yimai(Application):
         fields = self.personal.open(h.id, h.personal)
         f = fields or {}
         return HouseholdDetail(
-            id=h.id, version=h.version, community_id=h.community_id, branch_id=h.branch_id,
-            group_id=h.group_id, building=h.building, unit=f.get("unit"), room=f.get("room"),
-            head_name=f.get("head_name") or ERASED, head_phone=f.get("head_phone"),
-            size=h.size, status=h.status.value, erased=fields is None,
+            id=h.id,
+            version=h.version,
+            community_id=h.community_id,
+            branch_id=h.branch_id,
+            group_id=h.group_id,
+            building=h.building,
+            unit=f.get("unit"),
+            room=f.get("room"),
+            head_name=f.get("head_name") or ERASED,
+            head_phone=f.get("head_phone"),
+            size=h.size,
+            status=h.status.value,
+            erased=fields is None,
         )
 
     @command(Permission.ROSTER_WRITE)
-    def link_household(self, member_id: UUID | str, household_id: UUID | str, *,
-                       since: date | None = None, actor: Principal) -> Receipt:
+    def link_household(
+        self,
+        member_id: UUID | str,
+        household_id: UUID | str,
+        *,
+        since: date | None = None,
+        actor: Principal,
+    ) -> Receipt:
         """Link a member to a household (3+N), in the member's own community."""
         member = self._get(Member, member_id, "member", "member_id")
         household = self._get(Household, household_id, "household", "household_id")
         member.check_active()
         household.check_open()
         if member.community_id != household.community_id:
-            raise RosterError(
-                "other_community", "a member links households in their own community"
-            )
+            raise RosterError("other_community", "a member links households in their own community")
         since_ = v.past_date("since", since or self.today(), today=self.today())
-        assert since_ is not None
         link_id = HouseholdLink.id_for(member.id, household.id)
         try:
-            link = self.repository.get(link_id)
+            link: HouseholdLink = self.repository.get(link_id)
         except AggregateNotFoundError:
-            link = HouseholdLink(
+            link = HouseholdLink(  # type: ignore[call-arg]
                 id=link_id, member_id=member.id, household_id=household.id, since=since_
             )
         else:
@@ -653,8 +704,9 @@ class Yimai(Application):
         return Receipt(link.id, self._commit(link))
 
     @command(Permission.ROSTER_WRITE)
-    def unlink_household(self, member_id: UUID | str, household_id: UUID | str, reason: str,
-                         *, actor: Principal) -> Receipt:
+    def unlink_household(
+        self, member_id: UUID | str, household_id: UUID | str, reason: str, *, actor: Principal
+    ) -> Receipt:
         link = self._link(member_id, household_id)
         link.unlink(v.text("reason", reason, max_len=500))
         return Receipt(link.id, self._commit(link))
@@ -682,7 +734,6 @@ class Yimai(Application):
     def _link(self, member_id: UUID | str, household_id: UUID | str) -> HouseholdLink:
         m = v.uuid("member_id", member_id)
         h = v.uuid("household_id", household_id)
-        assert m is not None and h is not None
         return self._get(HouseholdLink, HouseholdLink.id_for(m, h), "link")
 
     def open_note(self, household_id: UUID, sealed: str | None) -> str | None:
@@ -695,8 +746,9 @@ class Yimai(Application):
     # -- accounts ------------------------------------------------------------------
 
     @command(Permission.ACCOUNTS_MANAGE)
-    def open_account(self, username: str, display_name: str, roles: list[str],
-                     password: str, *, actor: Principal) -> Receipt:
+    def open_account(
+        self, username: str, display_name: str, roles: list[str], password: str, *, actor: Principal
+    ) -> Receipt:
         """Open a staff account with roles and an initial password."""
         username = normalize_username(username)
         display_name = v.text("display_name", display_name, max_len=40)
@@ -708,11 +760,11 @@ class Yimai(Application):
         except AggregateNotFoundError:
             pass
         else:
-            raise DuplicateError(
-                "account_exists", f"an account named {username} exists", username
-            )
-        account = Account(
-            id=account_id, username=username, display_name=display_name,
+            raise DuplicateError("account_exists", f"an account named {username} exists", username)
+        account = Account(  # type: ignore[call-arg]
+            id=account_id,
+            username=username,
+            display_name=display_name,
             roles=sorted(r.value for r in roles_),
         )
         # The hash is written first: an account without a password could never log in.
@@ -721,15 +773,16 @@ class Yimai(Application):
 
     def _account(self, username: str) -> Account:
         try:
-            account = self.repository.get(Account.id_for(normalize_username(username)))
+            account: Account = self.repository.get(Account.id_for(normalize_username(username)))
         except (AggregateNotFoundError, InvalidInputError):
             raise NotFoundError("account", username) from None
         assert isinstance(account, Account)
         return account
 
     @command(Permission.ACCOUNTS_MANAGE)
-    def change_roles(self, username: str, roles: list[str], reason: str, *,
-                     actor: Principal) -> Receipt:
+    def change_roles(
+        self, username: str, roles: list[str], reason: str, *, actor: Principal
+    ) -> Receipt:
         account = self._account(username)
         roles_ = parse_roles(roles)
         if account.username == actor.username and Role.ADMIN not in roles_:
@@ -804,8 +857,9 @@ class Yimai(Application):
         if normalize_username(username) != actor.username:
             actor.require(Permission.ACCOUNTS_READ)
         a = self._account(username)
-        return AccountInfo(a.username, a.display_name, sorted(r.value for r in a.roles),
-                           a.active, a.version)
+        return AccountInfo(
+            a.username, a.display_name, sorted(r.value for r in a.roles), a.active, a.version
+        )
 
     # -- history ---------------------------------------------------------------------
 
@@ -813,24 +867,35 @@ class Yimai(Application):
         """Every event of one aggregate: who, when, what; sealed fields stay sealed."""
         actor.require(Permission.ROSTER_READ)
         ident = v.uuid("id", aggregate_id)
-        assert ident is not None
-        events = list(self.events.get(ident))
+        events: list[Any] = list(self.events.get(ident))
         if not events:
             raise NotFoundError("record", ident)
         entries = []
         for e in events:
             data = {
-                k: val for k, val in dataclasses.asdict(e).items()  # type: ignore[call-overload]
-                if k not in {"originator_id", "originator_version", "timestamp", "actor",
-                             "originator_topic"}
+                k: val
+                for k, val in dataclasses.asdict(e).items()
+                if k
+                not in {
+                    "originator_id",
+                    "originator_version",
+                    "timestamp",
+                    "actor",
+                    "originator_topic",
+                }
             }
             for key in ("personal",):
                 if data.get(key):
                     data[key] = "[sealed]"
             if data.get("note"):
                 data["note"] = "[sealed]"
-            entries.append(HistoryEntry(
-                version=e.originator_version, event=type(e).__qualname__,
-                timestamp=e.timestamp, actor=getattr(e, "actor", ""), fields=data,
-            ))
+            entries.append(
+                HistoryEntry(
+                    version=e.originator_version,
+                    event=type(e).__qualname__,
+                    timestamp=e.timestamp,
+                    actor=getattr(e, "actor", ""),
+                    fields=data,
+                )
+            )
         return entries

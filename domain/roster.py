@@ -186,8 +186,12 @@ class OrgUnit(YimaiAggregate):
                     f"the {role_.value} post is held; end that appointment first",
                 )
         self.appointments[appointment_id] = {
-            "id": appointment_id, "role": role_, "member_id": member_id,
-            "label": label, "since": since, "ended_on": None,
+            "id": appointment_id,
+            "role": role_,
+            "member_id": member_id,
+            "label": label,
+            "since": since,
+            "ended_on": None,
         }
 
     @event("AppointmentEnded")

@@ -35,7 +35,7 @@ def optional_text(field: str, value: str | None, *, max_len: int = 100) -> str |
 
 def choice(field: str, value: str | None, enum: type[E]) -> E:
     try:
-        return enum(value)
+        return enum(value or "")
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
         raise InvalidInputError(field, f"must be one of: {allowed}") from None
@@ -67,12 +67,12 @@ def id_number(field: str, value: str | None) -> str | None:
     return value
 
 
-def past_date(field: str, value: date | None, *, today: date, required: bool = True,
-              earliest: date = date(1900, 1, 1)) -> date | None:
+def past_date(
+    field: str, value: date | None, *, today: date, earliest: date = date(1900, 1, 1)
+) -> date:
+    """A required date, not in the future."""
     if value is None:
-        if required:
-            raise InvalidInputError(field, "is required")
-        return None
+        raise InvalidInputError(field, "is required")
     if not isinstance(value, date):
         raise InvalidInputError(field, "must be a date (YYYY-MM-DD)")
     if value > today:
@@ -90,11 +90,10 @@ def positive_int(field: str, value: int | None, *, maximum: int = 99) -> int:
     return value
 
 
-def uuid(field: str, value: UUID | str | None, *, required: bool = True) -> UUID | None:
+def uuid(field: str, value: UUID | str | None) -> UUID:
+    """A required id."""
     if value is None or value == "":
-        if required:
-            raise InvalidInputError(field, "is required")
-        return None
+        raise InvalidInputError(field, "is required")
     if isinstance(value, UUID):
         return value
     try:

@@ -13,7 +13,8 @@ from projections.db import Database, UTCDateTime, metadata
 from projections.runner import Projection
 
 accounts = sa.Table(
-    "yimai_accounts", metadata,
+    "yimai_accounts",
+    metadata,
     sa.Column("username", sa.String(64), primary_key=True),
     sa.Column("display_name", sa.String(80), nullable=False),
     sa.Column("roles", sa.String(120), nullable=False),
@@ -26,21 +27,28 @@ accounts = sa.Table(
 class AccountsProjection(Projection):
     name = "accounts"
     tables = (accounts,)
-    handles = frozenset({"Account.Opened", "Account.RolesChanged", "Account.Disabled",
-                         "Account.Enabled"})
+    handles = frozenset(
+        {"Account.Opened", "Account.RolesChanged", "Account.Disabled", "Account.Enabled"}
+    )
 
     def apply(self, conn: Connection, e: Any, position: int) -> None:
         kind = type(e).__qualname__
         where = accounts.c.id == e.originator_id
         if kind == "Account.Opened":
-            conn.execute(accounts.insert().values(
-                username=e.username, display_name=e.display_name, roles=",".join(e.roles),
-                active=True, opened_at=e.timestamp, id=e.originator_id))
+            conn.execute(
+                accounts.insert().values(
+                    username=e.username,
+                    display_name=e.display_name,
+                    roles=",".join(e.roles),
+                    active=True,
+                    opened_at=e.timestamp,
+                    id=e.originator_id,
+                )
+            )
         elif kind == "Account.RolesChanged":
             conn.execute(accounts.update().where(where).values(roles=",".join(e.roles)))
         else:
-            conn.execute(accounts.update().where(where)
-                         .values(active=kind == "Account.Enabled"))
+            conn.execute(accounts.update().where(where).values(active=kind == "Account.Enabled"))
 
 
 class SQLAlchemyAccountsView:
@@ -57,5 +65,4 @@ class SQLAlchemyAccountsView:
 
     def count(self) -> int:
         with self.db.read.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(accounts))
-                       .scalar_one())
+            return int(conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one())

@@ -44,8 +44,10 @@ class Settings:
             values["lang"] = env["YIMAI_LANG"]
         if env.get("YIMAI_SECRET_KEY"):
             values["secret_key"] = env["YIMAI_SECRET_KEY"]
-        for key, name in (("YIMAI_TOKEN_MINUTES", "token_minutes"),
-                          ("YIMAI_MAX_BODY_BYTES", "max_body_bytes")):
+        for key, name in (
+            ("YIMAI_TOKEN_MINUTES", "token_minutes"),
+            ("YIMAI_MAX_BODY_BYTES", "max_body_bytes"),
+        ):
             if env.get(key):
                 try:
                     values[name] = int(env[key])

@@ -86,10 +86,14 @@ def _sqlite_engine(settings: Settings, *, immediate: bool) -> Engine:
 def open_database(settings: Settings) -> Database:
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        return Database(settings, _sqlite_engine(settings, immediate=True),
-                        _sqlite_engine(settings, immediate=False))
-    engine = sa.create_engine(settings.sqlalchemy_url, pool_size=10, max_overflow=20,
-                              pool_pre_ping=True)
+        return Database(
+            settings,
+            _sqlite_engine(settings, immediate=True),
+            _sqlite_engine(settings, immediate=False),
+        )
+    engine = sa.create_engine(
+        settings.sqlalchemy_url, pool_size=10, max_overflow=20, pool_pre_ping=True
+    )
     return Database(settings, engine, engine)
 
 

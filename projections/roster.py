@@ -23,7 +23,8 @@ from projections.db import Database, UTCDateTime, metadata
 from projections.runner import Projection
 
 units = sa.Table(
-    "roster_units", metadata,
+    "roster_units",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("level", sa.String(16), nullable=False),
     sa.Column("name", sa.String(80), nullable=False),
@@ -38,7 +39,8 @@ units = sa.Table(
 )
 
 appointments = sa.Table(
-    "roster_appointments", metadata,
+    "roster_appointments",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("unit_id", sa.Uuid, nullable=False, index=True),
     sa.Column("role", sa.String(16), nullable=False),
@@ -49,7 +51,8 @@ appointments = sa.Table(
 )
 
 members = sa.Table(
-    "roster_members", metadata,
+    "roster_members",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("name", sa.String(40), nullable=False, index=True),
     sa.Column("phone", sa.String(20)),
@@ -68,7 +71,8 @@ members = sa.Table(
 )
 
 resident_units = sa.Table(
-    "roster_resident_units", metadata,
+    "roster_resident_units",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("name", sa.String(80), nullable=False),
     sa.Column("kind", sa.String(24), nullable=False),
@@ -78,7 +82,8 @@ resident_units = sa.Table(
 )
 
 households = sa.Table(
-    "roster_households", metadata,
+    "roster_households",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("community_id", sa.Uuid, nullable=False, index=True),
     sa.Column("branch_id", sa.Uuid, nullable=False, index=True),
@@ -94,7 +99,8 @@ households = sa.Table(
 )
 
 links = sa.Table(
-    "roster_links", metadata,
+    "roster_links",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("member_id", sa.Uuid, nullable=False, index=True),
     sa.Column("household_id", sa.Uuid, nullable=False, index=True),
@@ -105,7 +111,8 @@ links = sa.Table(
 )
 
 contacts = sa.Table(
-    "roster_contacts", metadata,
+    "roster_contacts",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("link_id", sa.Uuid, nullable=False, index=True),
     sa.Column("member_id", sa.Uuid, nullable=False, index=True),
@@ -157,28 +164,49 @@ class RosterProjection(Projection):
 
     # -- units --
     def _unit_opened(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(units.insert().values(
-            id=e.originator_id, level=e.level, name=e.name, parent_id=e.parent_id,
-            kind=e.kind, area=e.area, place=e.place, status="open",
-            opened_at=e.timestamp, position=position,
-        ))
+        conn.execute(
+            units.insert().values(
+                id=e.originator_id,
+                level=e.level,
+                name=e.name,
+                parent_id=e.parent_id,
+                kind=e.kind,
+                area=e.area,
+                place=e.place,
+                status="open",
+                opened_at=e.timestamp,
+                position=position,
+            )
+        )
 
     def _unit_renamed(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(units.update().where(units.c.id == e.originator_id).values(name=e.name))
 
     def _unit_closed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(units.update().where(units.c.id == e.originator_id)
-                     .values(status="closed", closed_at=e.timestamp))
+        conn.execute(
+            units.update()
+            .where(units.c.id == e.originator_id)
+            .values(status="closed", closed_at=e.timestamp)
+        )
 
     def _appointed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(appointments.insert().values(
-            id=e.appointment_id, unit_id=e.originator_id, role=e.role,
-            member_id=e.member_id, label=e.label, since=e.since,
-        ))
+        conn.execute(
+            appointments.insert().values(
+                id=e.appointment_id,
+                unit_id=e.originator_id,
+                role=e.role,
+                member_id=e.member_id,
+                label=e.label,
+                since=e.since,
+            )
+        )
 
     def _appointment_ended(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(appointments.update().where(appointments.c.id == e.appointment_id)
-                     .values(ended_on=e.ended_on))
+        conn.execute(
+            appointments.update()
+            .where(appointments.c.id == e.appointment_id)
+            .values(ended_on=e.ended_on)
+        )
 
     # -- members --
     def _open(self, subject: UUID, sealed: str) -> dict[str, Any]:
@@ -186,95 +214,165 @@ class RosterProjection(Projection):
 
     def _member_registered(self, conn: Connection, e: Any, position: int) -> None:
         f = self._open(e.originator_id, e.personal)
-        conn.execute(members.insert().values(
-            id=e.originator_id, name=f.get("name") or ERASED, phone=f.get("phone"),
-            gender=f.get("gender"), community_id=e.community_id, branch_id=e.branch_id,
-            group_id=e.group_id, kind=e.kind, resident_unit_id=e.resident_unit_id,
-            joined_party_on=e.joined_party_on, status="active",
-            registered_at=e.timestamp, position=position,
-        ))
+        conn.execute(
+            members.insert().values(
+                id=e.originator_id,
+                name=f.get("name") or ERASED,
+                phone=f.get("phone"),
+                gender=f.get("gender"),
+                community_id=e.community_id,
+                branch_id=e.branch_id,
+                group_id=e.group_id,
+                kind=e.kind,
+                resident_unit_id=e.resident_unit_id,
+                joined_party_on=e.joined_party_on,
+                status="active",
+                registered_at=e.timestamp,
+                position=position,
+            )
+        )
 
     def _member_transferred(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(members.update().where(members.c.id == e.originator_id).values(
-            community_id=e.community_id, branch_id=e.branch_id, group_id=e.group_id))
+        conn.execute(
+            members.update()
+            .where(members.c.id == e.originator_id)
+            .values(community_id=e.community_id, branch_id=e.branch_id, group_id=e.group_id)
+        )
 
     def _member_corrected(self, conn: Connection, e: Any, position: int) -> None:
-        values: dict[str, Any] = {k: e.changes[k] for k in
-                                  ("kind", "resident_unit_id", "joined_party_on")
-                                  if k in e.changes}
+        values: dict[str, Any] = {
+            k: e.changes[k]
+            for k in ("kind", "resident_unit_id", "joined_party_on")
+            if k in e.changes
+        }
         if e.personal:
             f = self._open(e.originator_id, e.personal)
-            values.update(name=f.get("name") or ERASED, phone=f.get("phone"),
-                          gender=f.get("gender"))
+            values.update(
+                name=f.get("name") or ERASED, phone=f.get("phone"), gender=f.get("gender")
+            )
         if values:
-            conn.execute(members.update().where(members.c.id == e.originator_id)
-                         .values(**values))
+            conn.execute(members.update().where(members.c.id == e.originator_id).values(**values))
 
     def _member_deregistered(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(members.update().where(members.c.id == e.originator_id).values(
-            status="deregistered", deregistered_on=e.on, deregistration_cause=e.cause))
+        conn.execute(
+            members.update()
+            .where(members.c.id == e.originator_id)
+            .values(status="deregistered", deregistered_on=e.on, deregistration_cause=e.cause)
+        )
 
     # -- resident units --
     def _ru_registered(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(resident_units.insert().values(
-            id=e.originator_id, name=e.name, kind=e.kind, community_id=e.community_id,
-            status="open", registered_at=e.timestamp))
+        conn.execute(
+            resident_units.insert().values(
+                id=e.originator_id,
+                name=e.name,
+                kind=e.kind,
+                community_id=e.community_id,
+                status="open",
+                registered_at=e.timestamp,
+            )
+        )
 
     def _ru_renamed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(resident_units.update().where(resident_units.c.id == e.originator_id)
-                     .values(name=e.name))
+        conn.execute(
+            resident_units.update()
+            .where(resident_units.c.id == e.originator_id)
+            .values(name=e.name)
+        )
 
     def _ru_closed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(resident_units.update().where(resident_units.c.id == e.originator_id)
-                     .values(status="closed"))
+        conn.execute(
+            resident_units.update()
+            .where(resident_units.c.id == e.originator_id)
+            .values(status="closed")
+        )
 
     # -- households --
     def _household_registered(self, conn: Connection, e: Any, position: int) -> None:
         f = self._open(e.originator_id, e.personal)
-        conn.execute(households.insert().values(
-            id=e.originator_id, community_id=e.community_id, branch_id=e.branch_id,
-            group_id=e.group_id, building=e.building, unit=f.get("unit"), room=f.get("room"),
-            head_name=f.get("head_name") or ERASED, head_phone=f.get("head_phone"),
-            size=e.size, status="open", registered_at=e.timestamp))
+        conn.execute(
+            households.insert().values(
+                id=e.originator_id,
+                community_id=e.community_id,
+                branch_id=e.branch_id,
+                group_id=e.group_id,
+                building=e.building,
+                unit=f.get("unit"),
+                room=f.get("room"),
+                head_name=f.get("head_name") or ERASED,
+                head_phone=f.get("head_phone"),
+                size=e.size,
+                status="open",
+                registered_at=e.timestamp,
+            )
+        )
 
     def _household_corrected(self, conn: Connection, e: Any, position: int) -> None:
-        values: dict[str, Any] = {k: e.changes[k] for k in ("building", "size")
-                                  if k in e.changes}
+        values: dict[str, Any] = {k: e.changes[k] for k in ("building", "size") if k in e.changes}
         if e.personal:
             f = self._open(e.originator_id, e.personal)
-            values.update(unit=f.get("unit"), room=f.get("room"),
-                          head_name=f.get("head_name") or ERASED, head_phone=f.get("head_phone"))
+            values.update(
+                unit=f.get("unit"),
+                room=f.get("room"),
+                head_name=f.get("head_name") or ERASED,
+                head_phone=f.get("head_phone"),
+            )
         if values:
-            conn.execute(households.update().where(households.c.id == e.originator_id)
-                         .values(**values))
+            conn.execute(
+                households.update().where(households.c.id == e.originator_id).values(**values)
+            )
 
     def _household_closed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(households.update().where(households.c.id == e.originator_id)
-                     .values(status="closed"))
+        conn.execute(
+            households.update().where(households.c.id == e.originator_id).values(status="closed")
+        )
 
     # -- links --
     def _linked(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(links.insert().values(
-            id=e.originator_id, member_id=e.member_id, household_id=e.household_id,
-            since=e.since, active=True, contacts=0))
+        conn.execute(
+            links.insert().values(
+                id=e.originator_id,
+                member_id=e.member_id,
+                household_id=e.household_id,
+                since=e.since,
+                active=True,
+                contacts=0,
+            )
+        )
 
     def _relinked(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(links.update().where(links.c.id == e.originator_id)
-                     .values(active=True, since=e.since))
+        conn.execute(
+            links.update().where(links.c.id == e.originator_id).values(active=True, since=e.since)
+        )
 
     def _unlinked(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(links.update().where(links.c.id == e.originator_id).values(active=False))
 
     def _contact_logged(self, conn: Connection, e: Any, position: int) -> None:
-        link = conn.execute(sa.select(links.c.member_id, links.c.household_id, links.c.last_contact_on)
-                            .where(links.c.id == e.originator_id)).one()
-        conn.execute(contacts.insert().values(
-            id=e.entry_id, link_id=e.originator_id, member_id=link.member_id,
-            household_id=link.household_id, on=e.on, channel=e.channel,
-            note_sealed=e.note, logged_by=e.actor, logged_at=e.timestamp))
+        link = conn.execute(
+            sa.select(links.c.member_id, links.c.household_id, links.c.last_contact_on).where(
+                links.c.id == e.originator_id
+            )
+        ).one()
+        conn.execute(
+            contacts.insert().values(
+                id=e.entry_id,
+                link_id=e.originator_id,
+                member_id=link.member_id,
+                household_id=link.household_id,
+                on=e.on,
+                channel=e.channel,
+                note_sealed=e.note,
+                logged_by=e.actor,
+                logged_at=e.timestamp,
+            )
+        )
         last = max(d for d in (link.last_contact_on, e.on) if d is not None)
-        conn.execute(links.update().where(links.c.id == e.originator_id).values(
-            contacts=links.c.contacts + 1, last_contact_on=last))
+        conn.execute(
+            links.update()
+            .where(links.c.id == e.originator_id)
+            .values(contacts=links.c.contacts + 1, last_contact_on=last)
+        )
 
 
 # -- queries --------------------------------------------------------------------------
@@ -337,8 +435,9 @@ class SQLAlchemyRosterView:
         actor.require(Permission.ROSTER_READ)
         self.wait_for(min_position)
 
-    def tree(self, *, actor: Principal, min_position: int = 0,
-             include_closed: bool = False) -> list[UnitNode]:
+    def tree(
+        self, *, actor: Principal, min_position: int = 0, include_closed: bool = False
+    ) -> list[UnitNode]:
         """The organization tree with counts at every level."""
         self._prepare(actor, min_position)
         active = members.c.status == "active"
@@ -352,16 +451,20 @@ class SQLAlchemyRosterView:
             by_community = _count(conn, members.c.community_id, active)
             no_group = _count(conn, members.c.branch_id, active, members.c.group_id.is_(None))
             in_service = _count(conn, members.c.branch_id, active, members.c.kind == "in_service")
-            in_service_c = _count(conn, members.c.community_id, active,
-                                  members.c.kind == "in_service")
+            in_service_c = _count(
+                conn, members.c.community_id, active, members.c.kind == "in_service"
+            )
             open_h = households.c.status == "open"
             hh_branch = _count(conn, households.c.branch_id, open_h)
             hh_group = _count(conn, households.c.group_id, open_h)
             hh_community = _count(conn, households.c.community_id, open_h)
-            ru_community = _count(conn, resident_units.c.community_id,
-                                  resident_units.c.status == "open")
-        nodes = {r.id: UnitNode(r.id, r.level, r.name, r.kind, r.area, r.place, r.status,
-                                r.parent_id) for r in rows}
+            ru_community = _count(
+                conn, resident_units.c.community_id, resident_units.c.status == "open"
+            )
+        nodes = {
+            r.id: UnitNode(r.id, r.level, r.name, r.kind, r.area, r.place, r.status, r.parent_id)
+            for r in rows
+        }
         roots: list[UnitNode] = []
         for node in nodes.values():
             parent = nodes.get(node.parent_id) if node.parent_id else None
@@ -384,8 +487,10 @@ class SQLAlchemyRosterView:
                     "households": hh_branch.get(node.id, 0),
                 }
             elif node.level == "group":
-                node.counts = {"members": by_group.get(node.id, 0),
-                               "households": hh_group.get(node.id, 0)}
+                node.counts = {
+                    "members": by_group.get(node.id, 0),
+                    "households": hh_group.get(node.id, 0),
+                }
             else:
                 node.counts = {
                     "communities": sum(1 for c in node.children if c.level == "community"),
@@ -427,59 +532,99 @@ class SQLAlchemyRosterView:
             raise InvalidInputError("offset", "cannot be negative")
         branch = units.alias("branch")
         group = units.alias("grp")
-        linked = (sa.select(sa.func.count()).where(links.c.member_id == members.c.id,
-                                                     links.c.active.is_(True))
-                  .scalar_subquery())
+        linked = (
+            sa.select(sa.func.count())
+            .where(links.c.member_id == members.c.id, links.c.active.is_(True))
+            .scalar_subquery()
+        )
         where: list[Any] = []
         q = (query or "").strip()
         if len(q) > 40:
             raise InvalidInputError("q", "is longer than 40 characters")
         if q:
             pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append(sa.or_(members.c.name.like(pattern, escape="\\"),
-                                members.c.phone.like(pattern, escape="\\")))
+            where.append(
+                sa.or_(
+                    members.c.name.like(pattern, escape="\\"),
+                    members.c.phone.like(pattern, escape="\\"),
+                )
+            )
         if unit_id is not None:
-            where.append(sa.or_(members.c.community_id == unit_id, members.c.branch_id == unit_id,
-                                members.c.group_id == unit_id,
-                                members.c.resident_unit_id == unit_id))
+            where.append(
+                sa.or_(
+                    members.c.community_id == unit_id,
+                    members.c.branch_id == unit_id,
+                    members.c.group_id == unit_id,
+                    members.c.resident_unit_id == unit_id,
+                )
+            )
         if status:
             where.append(members.c.status == status)
         base = (
-            sa.select(members, branch.c.name.label("branch_name"),
-                      group.c.name.label("group_name"), linked.label("households_linked"))
+            sa.select(
+                members,
+                branch.c.name.label("branch_name"),
+                group.c.name.label("group_name"),
+                linked.label("households_linked"),
+            )
             .join(branch, branch.c.id == members.c.branch_id)
             .outerjoin(group, group.c.id == members.c.group_id)
             .where(*where)
         )
         with self.db.read.connect() as conn:
             total = conn.execute(
-                sa.select(sa.func.count()).select_from(members).where(*where)).scalar_one()
-            rows = conn.execute(base.order_by(members.c.name, members.c.id)
-                                .offset(offset).limit(limit)).all()
-        items = [MemberRow(
-            id=r.id, name=r.name, phone=r.phone, gender=r.gender,
-            community_id=r.community_id, branch_id=r.branch_id, branch_name=r.branch_name,
-            group_id=r.group_id, group_name=r.group_name, kind=r.kind, status=r.status,
-            joined_party_on=r.joined_party_on, households_linked=r.households_linked,
-        ) for r in rows]
+                sa.select(sa.func.count()).select_from(members).where(*where)
+            ).scalar_one()
+            rows = conn.execute(
+                base.order_by(members.c.name, members.c.id).offset(offset).limit(limit)
+            ).all()
+        items = [
+            MemberRow(
+                id=r.id,
+                name=r.name,
+                phone=r.phone,
+                gender=r.gender,
+                community_id=r.community_id,
+                branch_id=r.branch_id,
+                branch_name=r.branch_name,
+                group_id=r.group_id,
+                group_name=r.group_name,
+                kind=r.kind,
+                status=r.status,
+                joined_party_on=r.joined_party_on,
+                households_linked=r.households_linked,
+            )
+            for r in rows
+        ]
         return Page(items, total, offset, limit)
 
-    def list_resident_units(self, *, actor: Principal, community_id: UUID | None = None,
-                            min_position: int = 0) -> list[dict[str, Any]]:
+    def list_resident_units(
+        self, *, actor: Principal, community_id: UUID | None = None, min_position: int = 0
+    ) -> list[dict[str, Any]]:
         self._prepare(actor, min_position)
-        in_service = (sa.select(sa.func.count())
-                      .where(members.c.resident_unit_id == resident_units.c.id,
-                             members.c.status == "active").scalar_subquery())
+        in_service = (
+            sa.select(sa.func.count())
+            .where(members.c.resident_unit_id == resident_units.c.id, members.c.status == "active")
+            .scalar_subquery()
+        )
         query = sa.select(resident_units, in_service.label("members")).order_by(
-            resident_units.c.name, resident_units.c.id)
+            resident_units.c.name, resident_units.c.id
+        )
         if community_id is not None:
             query = query.where(resident_units.c.community_id == community_id)
         with self.db.read.connect() as conn:
             return [r._asdict() for r in conn.execute(query)]
 
-    def list_households(self, *, actor: Principal, unit_id: UUID | None = None,
-                        query: str = "", offset: int = 0, limit: int = 50,
-                        min_position: int = 0) -> Page:
+    def list_households(
+        self,
+        *,
+        actor: Principal,
+        unit_id: UUID | None = None,
+        query: str = "",
+        offset: int = 0,
+        limit: int = 50,
+        min_position: int = 0,
+    ) -> Page:
         self._prepare(actor, min_position)
         if limit < 1 or limit > 500:
             raise InvalidInputError("limit", "must be between 1 and 500")
@@ -487,44 +632,72 @@ class SQLAlchemyRosterView:
             raise InvalidInputError("offset", "cannot be negative")
         where: list[Any] = [households.c.status == "open"]
         if unit_id is not None:
-            where.append(sa.or_(households.c.community_id == unit_id,
-                                households.c.branch_id == unit_id,
-                                households.c.group_id == unit_id))
+            where.append(
+                sa.or_(
+                    households.c.community_id == unit_id,
+                    households.c.branch_id == unit_id,
+                    households.c.group_id == unit_id,
+                )
+            )
         q = (query or "").strip()
         if q:
             pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append(sa.or_(households.c.head_name.like(pattern, escape="\\"),
-                                households.c.head_phone.like(pattern, escape="\\"),
-                                households.c.building.like(pattern, escape="\\")))
-        linked = (sa.select(sa.func.count()).where(links.c.household_id == households.c.id,
-                                                     links.c.active.is_(True))
-                  .scalar_subquery())
+            where.append(
+                sa.or_(
+                    households.c.head_name.like(pattern, escape="\\"),
+                    households.c.head_phone.like(pattern, escape="\\"),
+                    households.c.building.like(pattern, escape="\\"),
+                )
+            )
+        linked = (
+            sa.select(sa.func.count())
+            .where(links.c.household_id == households.c.id, links.c.active.is_(True))
+            .scalar_subquery()
+        )
         with self.db.read.connect() as conn:
-            total = conn.execute(sa.select(sa.func.count()).select_from(households)
-                                 .where(*where)).scalar_one()
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(households).where(*where)
+            ).scalar_one()
             rows = conn.execute(
-                sa.select(households, linked.label("members_linked")).where(*where)
-                .order_by(households.c.building, households.c.unit, households.c.room,
-                          households.c.id).offset(offset).limit(limit)).all()
+                sa.select(households, linked.label("members_linked"))
+                .where(*where)
+                .order_by(
+                    households.c.building, households.c.unit, households.c.room, households.c.id
+                )
+                .offset(offset)
+                .limit(limit)
+            ).all()
         return Page([r._asdict() for r in rows], total, offset, limit)
 
-    def member_links(self, member_id: UUID, *, actor: Principal,
-                     min_position: int = 0) -> list[dict[str, Any]]:
+    def member_links(
+        self, member_id: UUID, *, actor: Principal, min_position: int = 0
+    ) -> list[dict[str, Any]]:
         """A member's linked households with their contact counts."""
         self._prepare(actor, min_position)
         with self.db.read.connect() as conn:
             rows = conn.execute(
-                sa.select(links, households.c.building, households.c.unit, households.c.room,
-                          households.c.head_name)
+                sa.select(
+                    links,
+                    households.c.building,
+                    households.c.unit,
+                    households.c.room,
+                    households.c.head_name,
+                )
                 .join(households, households.c.id == links.c.household_id)
                 .where(links.c.member_id == member_id)
                 .order_by(links.c.active.desc(), households.c.building, households.c.id)
             ).all()
         return [r._asdict() for r in rows]
 
-    def contact_log(self, *, actor: Principal, member_id: UUID | None = None,
-                    household_id: UUID | None = None, limit: int = 100,
-                    min_position: int = 0) -> list[dict[str, Any]]:
+    def contact_log(
+        self,
+        *,
+        actor: Principal,
+        member_id: UUID | None = None,
+        household_id: UUID | None = None,
+        limit: int = 100,
+        min_position: int = 0,
+    ) -> list[dict[str, Any]]:
         """Contact-log entries (notes still sealed), newest first."""
         self._prepare(actor, min_position)
         query = sa.select(contacts).order_by(contacts.c.on.desc(), contacts.c.logged_at.desc())
@@ -539,13 +712,26 @@ class SQLAlchemyRosterView:
 
     def open_children(self, unit_id: UUID) -> int:
         with self.db.read.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).where(
-                units.c.parent_id == unit_id, units.c.status == "open")).scalar_one())
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        units.c.parent_id == unit_id, units.c.status == "open"
+                    )
+                ).scalar_one()
+            )
 
     def active_members(self, unit_id: UUID) -> int:
         with self.db.read.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).where(
-                members.c.status == "active",
-                sa.or_(members.c.community_id == unit_id, members.c.branch_id == unit_id,
-                       members.c.group_id == unit_id,
-                       members.c.resident_unit_id == unit_id))).scalar_one())
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        members.c.status == "active",
+                        sa.or_(
+                            members.c.community_id == unit_id,
+                            members.c.branch_id == unit_id,
+                            members.c.group_id == unit_id,
+                            members.c.resident_unit_id == unit_id,
+                        ),
+                    )
+                ).scalar_one()
+            )

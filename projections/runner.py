@@ -49,8 +49,9 @@ class _Raced(Exception):
 class Runner:
     """Catches read models up with the event log, in batches, from any process."""
 
-    def __init__(self, app: Yimai, db: Database, projections: Iterable[Projection],
-                 batch_size: int = 500) -> None:
+    def __init__(
+        self, app: Yimai, db: Database, projections: Iterable[Projection], batch_size: int = 500
+    ) -> None:
         self.app = app
         self.db = db
         self.projections = {p.name: p for p in projections}
@@ -81,8 +82,13 @@ class Runner:
 
     # -- catching up -----------------------------------------------------------------
 
-    def catch_up(self, names: Iterable[str] | None = None, *, until: int | None = None,
-                 progress: Progress | None = None) -> int:
+    def catch_up(
+        self,
+        names: Iterable[str] | None = None,
+        *,
+        until: int | None = None,
+        progress: Progress | None = None,
+    ) -> int:
         """Apply new events to the named views (all by default); returns events applied."""
         selected = [self.projections[n] for n in (names or self.projections)]
         applied = 0
@@ -117,7 +123,7 @@ class Runner:
             start = self._current(conn, projection.name, lock=False)
         if start >= target:
             return 0, start
-        notifications: Sequence[Notification] = self.app.recorder.select_notifications(  # type: ignore[attr-defined]
+        notifications: Sequence[Notification] = self.app.recorder.select_notifications(
             start=start, limit=self.batch_size, stop=target, inclusive_of_start=False
         )
         if not notifications:
@@ -129,7 +135,7 @@ class Runner:
             mapper = self.app.mapper
             for n in notifications:
                 if projection.wants(n.topic):
-                    projection.apply(conn, mapper.to_domain_event(n), n.id)
+                    projection.apply(conn, mapper.to_domain_event(n), n.id)  # type: ignore[arg-type]
             moved = conn.execute(
                 tracking.update()
                 .where(tracking.c.name == projection.name, tracking.c.position == start)
@@ -144,8 +150,9 @@ class Runner:
         if position and self.position() < position:
             self.catch_up(until=position)
 
-    def rebuild(self, names: Iterable[str] | None = None, *,
-                progress: Progress | None = None) -> int:
+    def rebuild(
+        self, names: Iterable[str] | None = None, *, progress: Progress | None = None
+    ) -> int:
         """Empty the named views and apply the whole log again, batch by batch."""
         selected = list(names or self.projections)
         for name in selected:
@@ -156,8 +163,9 @@ class Runner:
                 for name in selected:
                     for table in reversed(self.projections[name].tables):
                         conn.execute(table.delete())
-                    conn.execute(tracking.update().where(tracking.c.name == name)
-                                 .values(position=0))
+                    conn.execute(
+                        tracking.update().where(tracking.c.name == name).values(position=0)
+                    )
             return self.catch_up(selected, progress=progress)
 
     # -- following in the background ---------------------------------------------------
@@ -170,8 +178,9 @@ class Runner:
         if self._thread and self._thread.is_alive():
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._follow, args=(interval,),
-                                        name="yimai-runner", daemon=True)
+        self._thread = threading.Thread(
+            target=self._follow, args=(interval,), name="yimai-runner", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -129,8 +129,7 @@ class SQLCredentialStore:
         self._dummy = self.hasher.hash(secrets.token_hex(8))
 
     def set_password(self, username: str, password: str) -> None:
-        row = {"password_hash": self.hasher.hash(password),
-               "changed_at": datetime.now(UTC)}
+        row = {"password_hash": self.hasher.hash(password), "changed_at": datetime.now(UTC)}
         with self.db.write.begin() as conn:
             updated = conn.execute(
                 credentials.update().where(credentials.c.username == username).values(**row)
@@ -151,8 +150,9 @@ class SQLCredentialStore:
     def failures(self, username: str) -> tuple[int, float]:
         with self.db.read.connect() as conn:
             row = conn.execute(
-                sa.select(login_failures.c.failures, login_failures.c.window_start)
-                .where(login_failures.c.username == username)
+                sa.select(login_failures.c.failures, login_failures.c.window_start).where(
+                    login_failures.c.username == username
+                )
             ).first()
         if row is None:
             return 0, 0.0
@@ -163,20 +163,26 @@ class SQLCredentialStore:
         now = time.time()
         with self.db.write.begin() as conn:
             row = conn.execute(
-                sa.select(login_failures.c.failures, login_failures.c.window_start)
-                .where(login_failures.c.username == username)
+                sa.select(login_failures.c.failures, login_failures.c.window_start).where(
+                    login_failures.c.username == username
+                )
             ).first()
             if row is None:
-                conn.execute(login_failures.insert().values(
-                    username=username, failures=1, window_start=now))
+                conn.execute(
+                    login_failures.insert().values(username=username, failures=1, window_start=now)
+                )
             elif row.window_start + self.window < now:
-                conn.execute(login_failures.update()
-                             .where(login_failures.c.username == username)
-                             .values(failures=1, window_start=now))
+                conn.execute(
+                    login_failures.update()
+                    .where(login_failures.c.username == username)
+                    .values(failures=1, window_start=now)
+                )
             else:
-                conn.execute(login_failures.update()
-                             .where(login_failures.c.username == username)
-                             .values(failures=login_failures.c.failures + 1))
+                conn.execute(
+                    login_failures.update()
+                    .where(login_failures.c.username == username)
+                    .values(failures=login_failures.c.failures + 1)
+                )
 
     def clear_failures(self, username: str) -> None:
         with self.db.write.begin() as conn:

@@ -61,8 +61,9 @@ class System:
             from domain.errors import RuleViolationError
 
             raise RuleViolationError("already_initialized", "this database already has accounts")
-        return self.app.open_account(admin_user, display_name or admin_user,
-                                     [Role.ADMIN.value], password, actor=SYSTEM)
+        return self.app.open_account(
+            admin_user, display_name or admin_user, [Role.ADMIN.value], password, actor=SYSTEM
+        )
 
     def shutdown(self) -> None:
         self.runner.stop()
@@ -83,11 +84,15 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
         credentials=SQLCredentialStore(db, settings.login_window_seconds),
         occupancy=_CaughtUpOccupancy(system),
     )
-    system.runner = Runner(system.app, db, [
-        RosterProjection(system.app.personal),
-        AccountsProjection(),
-        TimelineProjection(),
-    ])
+    system.runner = Runner(
+        system.app,
+        db,
+        [
+            RosterProjection(system.app.personal),
+            AccountsProjection(),
+            TimelineProjection(),
+        ],
+    )
     system.runner.ensure_tracking()
     system.roster = SQLAlchemyRosterView(db, system.runner.wait_for)
     system.accounts = SQLAlchemyAccountsView(db, system.runner.wait_for)

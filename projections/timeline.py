@@ -12,7 +12,8 @@ from projections.db import UTCDateTime, metadata
 from projections.runner import Projection
 
 timeline = sa.Table(
-    "yimai_timeline", metadata,
+    "yimai_timeline",
+    metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("originator_id", sa.Uuid, nullable=False, index=True),
     sa.Column("originator_version", sa.Integer, nullable=False),
@@ -29,14 +30,23 @@ class TimelineProjection(Projection):
     tables = (timeline,)
 
     def apply(self, conn: Connection, event: DomainEvent, position: int) -> None:
-        conn.execute(timeline.insert().values(
-            position=position, originator_id=event.originator_id,
-            originator_version=event.originator_version, event=type(event).__qualname__,
-            actor=getattr(event, "actor", "") or "", stamped_at=event.timestamp,
-        ))
+        conn.execute(
+            timeline.insert().values(
+                position=position,
+                originator_id=event.originator_id,
+                originator_version=event.originator_version,
+                event=type(event).__qualname__,
+                actor=getattr(event, "actor", "") or "",
+                stamped_at=event.timestamp,
+            )
+        )
 
 
 def actor_trail(conn: Connection, actor: str, limit: int = 200) -> list[dict[str, Any]]:
-    query = (sa.select(timeline).where(timeline.c.actor == actor)
-             .order_by(timeline.c.position.desc()).limit(limit))
+    query = (
+        sa.select(timeline)
+        .where(timeline.c.actor == actor)
+        .order_by(timeline.c.position.desc())
+        .limit(limit)
+    )
     return [r._asdict() for r in conn.execute(query)]

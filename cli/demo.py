@@ -12,6 +12,7 @@ from faker import Faker
 from domain.access import SYSTEM, Principal
 from domain.application import Yimai
 from domain.dto import HouseholdDraft, MemberCorrection, MemberDraft
+from domain.errors import DuplicateError
 from projections.system import System
 
 DEMO_PASSWORD = "demo"
@@ -137,7 +138,7 @@ def load_demo(
         )
         try:
             member = app.register_member(draft, actor=clerk).id
-        except Exception:  # an unlucky duplicate identity from Faker: skip that person
+        except DuplicateError:  # Faker drew the same person twice: skip the second
             continue
         member_ids.append(member)
         by_branch[branch].append(member)
@@ -145,7 +146,7 @@ def load_demo(
             by_group.setdefault(group, []).append(member)
         tick()
 
-    _appoint(app, supervisor, community, branches, groups, by_branch, by_group, rng)
+    posts = _appoint(app, supervisor, community, branches, groups, by_branch, by_group, rng)
 
     household_ids: dict[UUID, list[UUID]] = {b: [] for b in branches}
     for n in range(households):
@@ -198,10 +199,12 @@ def load_demo(
                         actor=cadre,
                     )
     # A little history: a transfer and a correction, as happen in any real roster.
-    if len(member_ids) > 10:
-        app.transfer_member(member_ids[1], branches[2], "搬迁至南片区居住", actor=clerk)
+    # Members who hold a post stay put: a post belongs to its unit.
+    movable = [m for m in member_ids if m not in posts and m not in by_branch[branches[2]]]
+    if len(movable) > 2:
+        app.transfer_member(movable[0], branches[2], "搬迁至南片区居住", actor=clerk)
         app.correct_member(
-            member_ids[2], MemberCorrection(phone="13905310000"), "居民更换手机号码", actor=clerk
+            movable[1], MemberCorrection(phone="13905310000"), "居民更换手机号码", actor=clerk
         )
     tick(total)
     system.runner.catch_up()
@@ -217,18 +220,22 @@ def _appoint(
     by_branch: dict[UUID, list[UUID]],
     by_group: dict[UUID, list[UUID]],
     rng: random.Random,
-) -> None:
+) -> set[UUID]:
+    """Appoint the secretaries, group leaders and some liaisons; returns who holds a post."""
     first = next(m for b in branches for m in by_branch[b])
     app.appoint(community, "secretary", first, since=date(2021, 1, 5), actor=actor)
+    posts = {first}
     for branch in branches:
         if by_branch[branch]:
             app.appoint(
                 branch, "secretary", by_branch[branch][0], since=date(2021, 3, 1), actor=actor
             )
+            posts.add(by_branch[branch][0])
         for group, place in groups[branch]:
             people = by_group.get(group, [])
             if people:
                 app.appoint(group, "group_leader", people[0], since=date(2022, 1, 10), actor=actor)
+                posts.add(people[0])
             if len(people) > 1:
                 app.appoint(
                     group,
@@ -238,3 +245,5 @@ def _appoint(
                     since=date(2022, 6, 1),
                     actor=actor,
                 )
+                posts.add(people[1])
+    return posts

@@ -59,16 +59,19 @@ def test_init_without_a_password_refuses(
 def test_init_prompts_a_person_at_the_terminal(sqlite_url: str) -> None:
     env = {**os.environ, "YIMAI_DATABASE_URL": sqlite_url}
     done = subprocess.run(
-        [*YIMAI, "init"], input="chief\nlong-pass\nlong-pass\n", text=True,
-        capture_output=True, env=env, cwd=ROOT, timeout=60,
+        [*YIMAI, "init"],
+        input="chief\nlong-pass\nlong-pass\n",
+        text=True,
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert "admin account 'chief'" in done.stdout
 
 
-def test_demo_then_status_then_rebuild(
-    sqlite_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_demo_then_status_then_rebuild(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--database", sqlite_url, "demo", "--members", "40", "--households", "20"]) == 0
     out = capsys.readouterr().out
     for account in ("demo-clerk", "demo-cadre", "demo-supervisor", "demo-reviewer"):
@@ -79,8 +82,9 @@ def test_demo_then_status_then_rebuild(
     capsys.readouterr()
     assert main(["--database", sqlite_url, "status"]) == 0
     status = capsys.readouterr().out
-    head = int(next(line for line in status.splitlines() if line.startswith("events:"))
-               .split(":")[1])
+    head = int(
+        next(line for line in status.splitlines() if line.startswith("events:")).split(":")[1]
+    )
     assert head > 100
     assert f"read model roster: {head}" in status
     assert main(["--database", sqlite_url, "rebuild", "roster"]) == 0
@@ -101,11 +105,22 @@ def _free_port() -> int:
 
 def test_serve_answers_on_loopback(sqlite_url: str) -> None:
     env = {**os.environ, "YIMAI_DATABASE_URL": sqlite_url, "YIMAI_ADMIN_PASSWORD": "pw-12345"}
-    subprocess.run([*YIMAI, "init", "--admin-user", "chief"], env=env, cwd=ROOT, check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [*YIMAI, "init", "--admin-user", "chief"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     port = _free_port()
-    server = subprocess.Popen([*YIMAI, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*YIMAI, "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -117,8 +132,11 @@ def test_serve_answers_on_loopback(sqlite_url: str) -> None:
                     raise
                 time.sleep(0.2)
         assert response.status_code == 200
-        token = httpx.post(f"http://127.0.0.1:{port}/auth/token",
-                           data={"username": "chief", "password": "pw-12345"}, timeout=10)
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/auth/token",
+            data={"username": "chief", "password": "pw-12345"},
+            timeout=10,
+        )
         assert token.status_code == 200, token.text
     finally:
         server.terminate()

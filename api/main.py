@@ -1,0 +1,63 @@
+"""The FastAPI application: `create_app(system)` wires routers, errors and guards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.middleware import BodyLimitMiddleware, redact_access_log
+from api.routes import accounts, auth, households, links, members, resident_units, status, units
+from api.schemas import ErrorPublic, ValidationErrorPublic
+from projections.system import System
+
+DESCRIPTION = """\
+Yimai (一脉): the audit-grade ledger of a community's service work.
+
+Log in at `POST /auth/token` for a bearer token. Every command answers with a receipt
+`{id, position}`; pass `position` as `min_position` to a query to read your own write.
+Errors answer `{"detail": ...}` and name the `field` (422) or the `rule` (409) broken.
+"""
+
+TAGS = [
+    {"name": "auth", "description": "Log in, see and change one's own account."},
+    {"name": "accounts", "description": "Staff accounts and roles (admin)."},
+    {"name": "units", "description": "The organization tree and its appointments."},
+    {"name": "members", "description": "Party members on the roster."},
+    {"name": "resident units", "description": "Agencies and enterprises in a community."},
+    {"name": "households", "description": "Households served by 3+N links."},
+    {"name": "links", "description": "Member–household links and their contact log."},
+    {"name": "status", "description": "Health and read-model progress (no token)."},
+]
+
+#: What the error handlers (api.errors) answer, for the docs.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "No valid token, or a disabled account"},
+    403: {"model": ErrorPublic, "description": "The account's roles do not allow this"},
+    404: {"model": ErrorPublic, "description": "No such record"},
+    409: {"model": ErrorPublic, "description": "A rule forbids it now; `rule` names it"},
+    413: {"model": ErrorPublic, "description": "The body is too large"},
+    422: {"model": ValidationErrorPublic, "description": "Malformed input; `field` names it"},
+    429: {"model": ErrorPublic, "description": "Too many failed logins; see Retry-After"},
+    503: {"model": ErrorPublic, "description": "Database busy; try again"},
+}
+
+
+def create_app(system: System) -> FastAPI:
+    """An app serving `system`; it holds no state of its own."""
+    app = FastAPI(
+        title="Yimai API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        docs_url="/docs",
+    )
+    app.state.system = system
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=system.settings.max_body_bytes)
+    for module in (auth, accounts, units, members, resident_units, households, links):
+        app.include_router(module.router, responses=ERRORS)
+    app.include_router(status.router)
+    redact_access_log()
+    return app

@@ -1,0 +1,652 @@
+"""What the API reads and writes.
+
+Inputs (`XCreate` and one model per command) forbid unknown fields, so the actor or an
+owner can never be smuggled in through a body; they check only types and maximum
+lengths. The domain checks the rest and names the field. Outputs (`XPublic`) are read
+from the domain's DTOs and the read models' rows; `XsPublic` wrap lists.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.access import Role
+from domain.roster import (
+    AppointmentRole,
+    ContactChannel,
+    DeregistrationCause,
+    Gender,
+    MemberKind,
+    ResidentUnitKind,
+    UnitLevel,
+)
+
+BRANCH = "6f1c2a0e-3b7d-4c59-9a8e-0d2f4b6c8e10"
+GROUP = "7a2d3b1f-4c8e-4d6a-8b9f-1e3a5c7d9f21"
+MEMBER = "8b3e4c2a-5d9f-4e7b-9cae-2f4b6d8eaf32"
+HOUSEHOLD = "9c4f5d3b-6eaf-4f8c-adbf-3a5c7e9fba43"
+COMMUNITY = "5e0b190d-2a6c-4b48-8f7d-9c1e3a5b7d0f"
+
+Reason = Annotated[
+    str, Field(max_length=500, description="Why; kept in the audit trail.", examples=["核对后更正"])
+]
+Password = Annotated[str, Field(max_length=256)]
+
+
+class Input(BaseModel):
+    """Base of every request body: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=1000)
+
+
+class Public(BaseModel):
+    """Base of every response body: read from DTOs, rows or dicts."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ReceiptPublic(Public):
+    """What every command returns: the record it touched and the log position reached.
+
+    Pass `position` as `min_position` to a later query to read your own write."""
+
+    id: UUID
+    position: int
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": MEMBER, "position": 42}]})
+
+
+class ErrorPublic(Public):
+    """Every error: the message; the field (422) or the rule (409) when one is to blame."""
+
+    detail: str
+    field: str | None = None
+    rule: str | None = None
+    existing_id: str | None = Field(default=None, description="For a duplicate: the one there.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": f"this person is already registered as member {MEMBER}",
+                    "rule": "member_exists",
+                    "existing_id": MEMBER,
+                }
+            ]
+        }
+    )
+
+
+class FieldErrorPublic(Public):
+    field: str
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class ValidationErrorPublic(Public):
+    """A malformed request: every field at fault, never the values that were sent."""
+
+    detail: str
+    field: str
+    errors: list[FieldErrorPublic] = []
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": "phone: field required",
+                    "field": "phone",
+                    "errors": [
+                        {
+                            "field": "phone",
+                            "loc": ["body", "phone"],
+                            "msg": "field required",
+                            "type": "missing",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+
+class StatusPublic(Public):
+    """Health and progress: counts and positions only, no personal data."""
+
+    initialized: bool
+    events: int = Field(description="Position of the last event in the log.")
+    position: int = Field(description="Position every read model has reached.")
+    read_models: dict[str, int]
+
+
+# -- auth and accounts ---------------------------------------------------------------
+
+
+class TokenPublic(Public):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class PasswordChange(Input):
+    old_password: Password
+    new_password: Password
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"old_password": "old-secret", "new_password": "new-one"}]}
+    )
+
+
+class PasswordReset(Input):
+    password: Password
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "temporary-1"}]})
+
+
+class AccountCreate(Input):
+    username: str = Field(max_length=32)
+    display_name: str = Field(max_length=40)
+    roles: list[Role] = Field(max_length=len(Role))
+    password: Password
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "wang.clerk",
+                    "display_name": "王窗口",
+                    "roles": ["clerk"],
+                    "password": "initial-pass",
+                }
+            ]
+        }
+    )
+
+
+class RolesChange(Input):
+    roles: list[Role] = Field(max_length=len(Role))
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"roles": ["cadre"], "reason": "调任社区干部"}]}
+    )
+
+
+class ReasonGiven(Input):
+    """A command that needs only its reason (close, disable, enable)."""
+
+    reason: Reason
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "已搬离本社区"}]})
+
+
+class AccountPublic(Public):
+    username: str
+    display_name: str
+    roles: list[str]
+    active: bool
+    version: int
+
+
+class AccountRowPublic(Public):
+    username: str
+    display_name: str
+    roles: list[str]
+    active: bool
+    opened_at: datetime
+
+
+class AccountsPublic(Public):
+    items: list[AccountRowPublic]
+    total: int
+
+
+# -- units -----------------------------------------------------------------------------
+
+
+class UnitCreate(Input):
+    level: UnitLevel
+    name: str = Field(max_length=60)
+    parent_id: UUID | None = None
+    kind: str | None = Field(
+        default=None,
+        max_length=20,
+        description="branch: direct, co_building or combined; group: building or merchant",
+    )
+    area: str | None = Field(default=None, max_length=60)
+    place: str | None = Field(default=None, max_length=60)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "level": "branch",
+                    "name": "第一网格党支部",
+                    "parent_id": COMMUNITY,
+                    "kind": "direct",
+                    "area": "东片区",
+                }
+            ]
+        }
+    )
+
+
+class UnitRename(Input):
+    name: str = Field(max_length=60)
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "第一网格党总支", "reason": "支部升格"}]}
+    )
+
+
+class AppointmentCreate(Input):
+    role: AppointmentRole
+    member_id: UUID
+    label: str | None = Field(default=None, max_length=60, description="A liaison's building.")
+    since: date | None = Field(default=None, description="Defaults to today.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"role": "liaison", "member_id": MEMBER, "label": "3号楼", "since": None}]
+        }
+    )
+
+
+class AppointmentEnd(Input):
+    reason: Reason
+    ended_on: date | None = Field(default=None, description="Defaults to today.")
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "换届", "ended_on": None}]}
+    )
+
+
+class UnitNodePublic(Public):
+    """A unit in the tree, with its counts and its children."""
+
+    id: UUID
+    level: str
+    name: str
+    kind: str | None
+    area: str | None
+    place: str | None
+    status: str
+    parent_id: UUID | None
+    counts: dict[str, int]
+    children: list[UnitNodePublic]
+
+
+class UnitsPublic(Public):
+    items: list[UnitNodePublic] = Field(description="The root units (subdistricts).")
+    total: int = Field(description="Units in the whole tree.")
+
+
+class AppointmentPublic(Public):
+    id: UUID
+    unit_id: UUID
+    role: str
+    member_id: UUID
+    member_name: str
+    label: str | None
+    since: date
+    ended_on: date | None
+
+
+class UnitPublic(Public):
+    id: UUID
+    level: str
+    name: str
+    parent_id: UUID | None
+    kind: str | None
+    area: str | None
+    place: str | None
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    appointments: list[AppointmentPublic]
+
+
+# -- members ---------------------------------------------------------------------------
+
+_MEMBER_EXAMPLE: dict[str, Any] = {
+    "name": "张三",
+    "gender": "male",
+    "birth_date": "1970-01-02",
+    "phone": "13812345678",
+    "address": "1号楼1单元101",
+    "joined_party_on": "1995-07-01",
+    "branch_id": BRANCH,
+    "kind": "resident",
+    "group_id": GROUP,
+    "resident_unit_id": None,
+    "id_number": None,
+}
+
+
+class MemberCreate(Input):
+    name: str = Field(max_length=40)
+    gender: Gender
+    birth_date: date
+    phone: str = Field(max_length=30)
+    address: str = Field(max_length=200)
+    joined_party_on: date
+    branch_id: UUID
+    kind: MemberKind = MemberKind.RESIDENT
+    group_id: UUID | None = None
+    resident_unit_id: UUID | None = Field(
+        default=None, description="Required for an in_service member."
+    )
+    id_number: str | None = Field(default=None, max_length=30)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_MEMBER_EXAMPLE]})
+
+
+class MemberCorrect(Input):
+    """Fields to correct (absent or null: unchanged), and why."""
+
+    name: str | None = Field(default=None, max_length=40)
+    gender: Gender | None = None
+    birth_date: date | None = None
+    phone: str | None = Field(default=None, max_length=30)
+    address: str | None = Field(default=None, max_length=200)
+    id_number: str | None = Field(default=None, max_length=30)
+    joined_party_on: date | None = None
+    kind: MemberKind | None = None
+    resident_unit_id: UUID | None = None
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"phone": "13900002222", "reason": "本人来电更正"}]}
+    )
+
+
+class MemberTransfer(Input):
+    branch_id: UUID
+    group_id: UUID | None = None
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"branch_id": BRANCH, "group_id": None, "reason": "搬至西片区"}]
+        }
+    )
+
+
+class MemberDeregister(Input):
+    cause: DeregistrationCause
+    reason: Reason
+    on: date | None = Field(default=None, description="Defaults to today.")
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"cause": "moved", "reason": "迁往外省", "on": None}]}
+    )
+
+
+class MemberPublic(Public):
+    """One member as staff see them: personal fields opened, ID number masked."""
+
+    id: UUID
+    version: int
+    name: str
+    gender: str | None
+    birth_date: str | None
+    phone: str | None
+    address: str | None
+    id_number_masked: str | None
+    joined_party_on: date
+    community_id: UUID
+    branch_id: UUID
+    group_id: UUID | None
+    kind: str
+    resident_unit_id: UUID | None
+    status: str
+    deregistration: dict[str, Any] | None
+    erased: bool
+
+
+class MemberRowPublic(Public):
+    id: UUID
+    name: str
+    phone: str | None
+    gender: str | None
+    community_id: UUID
+    branch_id: UUID
+    branch_name: str
+    group_id: UUID | None
+    group_name: str | None
+    kind: str
+    status: str
+    joined_party_on: date
+    households_linked: int
+
+
+class MembersPublic(Public):
+    items: list[MemberRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class HistoryEntryPublic(Public):
+    """One event: who, when, what; personal fields appear only as "[sealed]"."""
+
+    version: int
+    event: str
+    timestamp: datetime
+    actor: str
+    fields: dict[str, Any]
+
+
+class HistoryPublic(Public):
+    items: list[HistoryEntryPublic]
+    total: int
+
+
+class LinkPublic(Public):
+    id: UUID
+    member_id: UUID
+    household_id: UUID
+    since: date
+    active: bool
+    contacts: int
+    last_contact_on: date | None
+    building: str
+    unit: str | None
+    room: str | None
+    head_name: str
+
+
+class LinksPublic(Public):
+    items: list[LinkPublic]
+    total: int
+
+
+class ContactPublic(Public):
+    id: UUID
+    link_id: UUID
+    member_id: UUID
+    household_id: UUID
+    on: date
+    channel: str
+    note: str | None
+    logged_by: str
+    logged_at: datetime
+
+
+class ContactsPublic(Public):
+    items: list[ContactPublic]
+    total: int
+
+
+# -- resident units ----------------------------------------------------------------------
+
+
+class ResidentUnitCreate(Input):
+    name: str = Field(max_length=80)
+    kind: ResidentUnitKind
+    community_id: UUID
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "区人民医院", "kind": "institution", "community_id": COMMUNITY}]
+        }
+    )
+
+
+class ResidentUnitRename(Input):
+    name: str = Field(max_length=80)
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "区中心医院", "reason": "单位更名"}]}
+    )
+
+
+class ResidentUnitPublic(Public):
+    id: UUID
+    name: str
+    kind: str
+    community_id: UUID
+    status: str
+    registered_at: datetime
+    members: int = Field(description="Active in-service members reporting from it.")
+
+
+class ResidentUnitsPublic(Public):
+    items: list[ResidentUnitPublic]
+    total: int
+
+
+# -- households and links -------------------------------------------------------------------
+
+
+class HouseholdCreate(Input):
+    branch_id: UUID
+    building: str = Field(max_length=40)
+    unit: str = Field(max_length=20)
+    room: str = Field(max_length=20)
+    head_name: str = Field(max_length=40)
+    head_phone: str | None = Field(default=None, max_length=30)
+    size: int = Field(strict=True, description="People in the household.")
+    group_id: UUID | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "branch_id": BRANCH,
+                    "building": "1号楼",
+                    "unit": "1单元",
+                    "room": "101",
+                    "head_name": "李四",
+                    "head_phone": "13900001111",
+                    "size": 3,
+                    "group_id": None,
+                }
+            ]
+        }
+    )
+
+
+class HouseholdCorrect(Input):
+    """Fields to correct (absent or null: unchanged), and why."""
+
+    building: str | None = Field(default=None, max_length=40)
+    unit: str | None = Field(default=None, max_length=20)
+    room: str | None = Field(default=None, max_length=20)
+    head_name: str | None = Field(default=None, max_length=40)
+    head_phone: str | None = Field(default=None, max_length=30)
+    size: int | None = Field(default=None, strict=True)
+    reason: Reason
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"size": 4, "reason": "新生儿"}]})
+
+
+class HouseholdPublic(Public):
+    id: UUID
+    version: int
+    community_id: UUID
+    branch_id: UUID
+    group_id: UUID | None
+    building: str
+    unit: str | None
+    room: str | None
+    head_name: str
+    head_phone: str | None
+    size: int
+    status: str
+    erased: bool
+
+
+class HouseholdRowPublic(Public):
+    id: UUID
+    community_id: UUID
+    branch_id: UUID
+    group_id: UUID | None
+    building: str
+    unit: str | None
+    room: str | None
+    head_name: str
+    head_phone: str | None
+    size: int
+    status: str
+    registered_at: datetime
+    members_linked: int
+
+
+class HouseholdsPublic(Public):
+    items: list[HouseholdRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class LinkCreate(Input):
+    member_id: UUID
+    household_id: UUID
+    since: date | None = Field(default=None, description="Defaults to today.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"member_id": MEMBER, "household_id": HOUSEHOLD, "since": None}]
+        }
+    )
+
+
+class LinkEnd(Input):
+    member_id: UUID
+    household_id: UUID
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"member_id": MEMBER, "household_id": HOUSEHOLD, "reason": "住户搬离"}]
+        }
+    )
+
+
+class ContactCreate(Input):
+    member_id: UUID
+    household_id: UUID
+    channel: ContactChannel
+    on: date | None = Field(default=None, description="Defaults to today.")
+    note: str | None = Field(default=None, max_length=1000, description="Sealed when stored.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_id": MEMBER,
+                    "household_id": HOUSEHOLD,
+                    "channel": "visit",
+                    "on": None,
+                    "note": "走访，老人身体尚好",
+                }
+            ]
+        }
+    )

@@ -1,0 +1,1 @@
+"""Yimai's terminal UI for the service station (Textual)."""

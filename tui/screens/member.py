@@ -1,0 +1,251 @@
+"""One member: details, linked households with contact counts, and the full history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Header, Static
+
+from domain.dto import HistoryEntry, MemberDetail, Receipt
+from projections.roster import UnitNode
+from tui.errors import describe, field_label
+from tui.i18n import colon, join, label, t
+from tui.messages import CommandRefused, MemberLoaded
+from tui.org import by_id, place_name
+from tui.screens.base import StaffScreen
+from tui.widgets.footer import YimaiFooter
+from tui.widgets.localized import Tr
+
+
+@dataclass
+class MemberView:
+    """Everything the member screen shows, read in one go."""
+
+    detail: MemberDetail
+    links: list[dict[str, Any]]
+    history: list[HistoryEntry]
+    units: dict[UUID, UnitNode]
+    resident_units: dict[UUID, str] = field(default_factory=dict)
+
+
+def _when(stamp: datetime) -> str:
+    return stamp.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class MemberScreen(StaffScreen):
+    """Details of one member, the households they serve, and who changed what, when, why."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="member.back"),
+        Binding("t", "transfer", "Transfer", id="roster.transfer"),
+        Binding("e", "correct", "Correct", id="roster.correct"),
+        Binding("d", "deregister", "Deregister", id="roster.deregister"),
+        Binding("a", "account", "Account", id="staff.account"),
+    ]
+
+    WRITES = frozenset({"transfer", "correct", "deregister"})
+
+    def __init__(self, member_id: UUID) -> None:
+        super().__init__()
+        self.member_id = member_id
+        self.view: MemberView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="member-body"):
+            yield Tr("member.details", classes="section-title")
+            yield Static(t("form.loading"), id="member-details")
+            yield Tr("member.links", classes="section-title")
+            yield DataTable(id="member-links", cursor_type="row", zebra_stripes=True)
+            yield Tr("member.history", classes="section-title")
+            yield DataTable(id="member-history", cursor_type="row", zebra_stripes=True)
+        yield YimaiFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#member-history").focus()
+        self.load()
+
+    def read_models_advanced(self) -> None:
+        self.load()
+
+    def after_write(self, receipt: Receipt | None) -> None:
+        if receipt is not None:
+            self.load()
+
+    @work(thread=True, exclusive=True, group="member")
+    def load(self) -> None:
+        app, roster = self.system.app, self.system.roster
+        try:
+            actor = self.principal
+            detail = app.get_member(self.member_id, actor=actor)
+            view = MemberView(
+                detail=detail,
+                links=roster.member_links(self.member_id, actor=actor),
+                history=app.get_history(self.member_id, actor=actor),
+                units=by_id(roster.tree(actor=actor, include_closed=True)),
+                resident_units={
+                    u["id"]: u["name"]
+                    for u in roster.list_resident_units(
+                        actor=actor, community_id=detail.community_id
+                    )
+                },
+            )
+        except Exception as error:  # shown, not fatal: the station keeps working
+            self.post_message(CommandRefused(error))
+            return
+        self.post_message(MemberLoaded(view))
+
+    def on_member_loaded(self, message: MemberLoaded) -> None:
+        self.view = message.view
+        self.show()
+        self.refresh_bindings()
+
+    def on_command_refused(self, message: CommandRefused) -> None:
+        text = describe(message.error, user=self._username())
+        self.query_one("#member-details", Static).update(Text(text, style="bold red"))
+
+    # -- showing ------------------------------------------------------------------------
+
+    def show(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        d = view.detail
+        self.sub_title = d.name
+        units = view.units
+        community = units.get(d.community_id)
+        status = label("status", d.status)
+        if d.deregistration:
+            status = t(
+                "member.deregistered_as",
+                on=str(d.deregistration.get("on", "")),
+                cause=label("cause", d.deregistration.get("cause")),
+            )
+        pairs = [
+            ("name", d.name if not d.erased else t("member.erased")),
+            ("gender", label("gender", d.gender)),
+            ("birth_date", d.birth_date or ""),
+            ("phone", d.phone or ""),
+            ("id_number", d.id_number_masked or "—"),
+            ("joined_party_on", d.joined_party_on.isoformat()),
+            ("community_id", community.name if community else ""),
+            ("branch_id", place_name(units, d.branch_id, None)),
+            ("group_id", place_name(units, d.group_id, None) or "—"),
+            ("kind", label("member_kind", d.kind)),
+            (
+                "resident_unit_id",
+                view.resident_units.get(d.resident_unit_id, "") if d.resident_unit_id else "—",
+            ),
+            ("status", status),
+        ]
+        grid = Table.grid(padding=(0, 2), expand=True)
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(ratio=1)
+        for i in range(0, len(pairs), 2):
+            row: list[Text] = []
+            for key, value in pairs[i : i + 2]:
+                row += [Text(field_label(key)), Text(value)]
+            grid.add_row(*row)
+        # The address is long: it gets a row of its own, as wide as the screen.
+        address = Table.grid(padding=(0, 2), expand=True)
+        width = max(Text(field_label(key)).cell_len for key, _ in pairs[::2])
+        address.add_column(style="dim", no_wrap=True, min_width=width)
+        address.add_column(ratio=1)
+        address.add_row(Text(field_label("address")), Text(d.address or ""))
+        self.query_one("#member-details", Static).update(Group(grid, address))
+        self.show_links(view)
+        self.show_history(view)
+
+    def show_links(self, view: MemberView) -> None:
+        table: DataTable[Text] = self.query_one("#member-links", DataTable)
+        table.clear(columns=True)
+        for key in ("col.household", "col.head", "col.since", "col.contacts"):
+            table.add_column(t(key))
+        table.add_column(t("col.last_contact"))
+        table.add_column(t("col.link"))
+        if not view.links:
+            table.add_row(Text(t("member.no_links"), style="dim"), *[Text("")] * 5)
+        for link in view.links:
+            where = " ".join(str(link.get(k) or "") for k in ("building", "unit", "room")).strip()
+            last = link.get("last_contact_on")
+            table.add_row(
+                Text(where),
+                Text(link.get("head_name") or ""),
+                Text(link["since"].isoformat()),
+                Text(str(link.get("contacts", 0)), justify="right"),
+                Text(last.isoformat() if last else "—"),
+                Text(t("member.link_active") if link["active"] else t("member.link_ended")),
+            )
+
+    def show_history(self, view: MemberView) -> None:
+        table: DataTable[Text] = self.query_one("#member-history", DataTable)
+        table.clear(columns=True)
+        for key in ("col.when", "col.who", "col.what", "col.why"):
+            table.add_column(t(key))
+        for entry in reversed(view.history):
+            table.add_row(
+                Text(_when(entry.timestamp)),
+                Text(entry.actor),
+                Text(self.what(entry, view)),
+                Text(str(entry.fields.get("reason") or "")),
+            )
+
+    @staticmethod
+    def what(entry: HistoryEntry, view: MemberView) -> str:
+        name = entry.event
+        f = entry.fields
+        title = t(f"event.{name}")
+        if name in ("Member.Registered", "Member.Transferred"):
+            place = place_name(view.units, f.get("branch_id"), f.get("group_id"))
+            return f"{title} {t('history.into', place=place)}" if place else title
+        if name == "Member.Corrected":
+            fields = join(field_label(x) for x in f.get("fields") or [])
+            return f"{title}{colon()}{fields}" if fields else title
+        if name == "Member.Deregistered":
+            return f"{title}{colon()}" + t(
+                "history.cause", cause=label("cause", f.get("cause")), on=str(f.get("on", ""))
+            )
+        return title
+
+    def relabel(self) -> None:
+        self.show()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.WRITES:
+            if not self.can_write:
+                return False
+            if self.view is None or self.view.detail.status != "active":
+                return None
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_transfer(self) -> None:
+        if self.view is None:
+            return
+        d = self.view.detail
+        place = place_name(self.view.units, d.branch_id, d.group_id)
+        self.open_transfer(d.id, d.name, place, d.branch_id, d.group_id)
+
+    def action_correct(self) -> None:
+        if self.view is not None:
+            self.open_correct(self.view.detail.id, self.view.detail.name)
+
+    def action_deregister(self) -> None:
+        if self.view is not None:
+            self.open_deregister(self.view.detail.id, self.view.detail.name)

@@ -85,6 +85,11 @@ class RosterOccupancy(Protocol):
     def active_members(self, unit_id: UUID) -> int: ...
 
 
+def _age(birth: date, today: date) -> int:
+    """Whole years from `birth` to `today` (a 29 February birthday falls on 1 March)."""
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
 def command(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Check the actor's right, record it as the actor of every event, retry conflicts."""
 
@@ -309,7 +314,7 @@ class Yimai(Application):
             out["gender"] = v.choice("gender", draft.gender, Gender).value
         if not partial or draft.birth_date is not None:
             birth = v.past_date("birth_date", draft.birth_date, today=today)
-            if (today - birth).days < 18 * 365:
+            if _age(birth, today) < 18:
                 raise InvalidInputError("birth_date", "a member must be at least 18 years old")
             out["birth_date"] = birth.isoformat()
         if not partial or draft.phone is not None:
@@ -410,6 +415,20 @@ class Yimai(Application):
                 "an in-service member reports to the community of their resident unit",
             )
         assert branch.parent_id is not None
+        # A post belongs to its unit: the member may not take it along to another one.
+        staying = {branch.parent_id, branch.id, group.id if group else None}
+        leaving = [
+            unit_id
+            for unit_id in (member.community_id, member.branch_id, member.group_id)
+            if unit_id not in staying
+        ]
+        holding = self._held_posts(member, leaving)
+        if holding:
+            raise RosterError(
+                "member_holds_posts",
+                "end the member's appointments in the units they leave first: "
+                + ", ".join(holding),
+            )
         member.transfer(branch.parent_id, branch.id, group.id if group else None, reason)
         return Receipt(member.id, self._commit(member))
 
@@ -443,13 +462,11 @@ class Yimai(Application):
             if kind != member.kind:
                 changes["kind"] = kind.value
         if correction.kind is not None or correction.resident_unit_id is not None:
-            unit = self._resident_unit_for(
-                kind,
-                correction.resident_unit_id
-                if correction.resident_unit_id is not None
-                else member.resident_unit_id,
-                member.community_id,
-            )
+            unit_id = correction.resident_unit_id
+            if unit_id is None:
+                # A member who no longer serves in a resident unit stops reporting from it.
+                unit_id = member.resident_unit_id if kind == MemberKind.IN_SERVICE else None
+            unit = self._resident_unit_for(kind, unit_id, member.community_id)
             if unit != member.resident_unit_id:
                 changes["resident_unit_id"] = unit
         aggregates: list[Aggregate] = []
@@ -502,9 +519,12 @@ class Yimai(Application):
         member.deregister(cause_.value, when, reason)
         return Receipt(member.id, self._commit(member))
 
-    def _held_posts(self, member: Member) -> list[str]:
+    def _held_posts(self, member: Member, unit_ids: list[UUID | None] | None = None) -> list[str]:
+        """The member's current posts in `unit_ids` (by default: every unit they are in)."""
+        if unit_ids is None:
+            unit_ids = [member.community_id, member.branch_id, member.group_id]
         posts = []
-        for unit_id in (member.community_id, member.branch_id, member.group_id):
+        for unit_id in unit_ids:
             if unit_id is None:
                 continue
             unit: OrgUnit = self.repository.get(unit_id)
@@ -826,7 +846,15 @@ class Yimai(Application):
 
     def authenticate(self, username: str, password: str) -> Principal:
         """The principal for a user name and password; throttles repeated failures."""
-        name = (username or "").strip().lower()
+        try:
+            name = normalize_username(username)
+        except InvalidInputError:
+            # No account can have this name; check a password anyway so that timing
+            # says nothing, and count no failure (the name may not even fit the table).
+            self.credentials.verify_password("", password or "")
+            raise AuthenticationError(
+                "wrong user name or password, or the account is disabled"
+            ) from None
         failures, wait = self.credentials.failures(name)
         if failures >= MAX_LOGIN_FAILURES:
             raise ThrottledError(

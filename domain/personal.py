@@ -102,6 +102,6 @@ def mask_phone(phone: str | None) -> str:
     """13812345678 -> 138****5678."""
     if not phone:
         return ""
-    if len(phone) < 7:
+    if len(phone) <= 7:  # 3 + 4 kept would show every digit
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

@@ -148,6 +148,7 @@ class OrgUnit(YimaiAggregate):
 
     @event("Renamed")
     def rename(self, name: str, reason: str) -> None:
+        _require_reason(reason)
         self.check_open()
         if name == self.name:
             raise RosterError("same_name", "the new name is the same as the current one")
@@ -200,6 +201,8 @@ class OrgUnit(YimaiAggregate):
         current = self.appointments.get(appointment_id)
         if current is None or current["ended_on"] is not None:
             raise RosterError("no_such_appointment", "no current appointment with that id")
+        if ended_on < current["since"]:
+            raise RosterError("ended_before_start", "an appointment cannot end before it began")
         current["ended_on"] = ended_on
 
 
@@ -262,10 +265,10 @@ class Member(YimaiAggregate):
         self.check_active()
         if not fields:
             raise RosterError("nothing_to_correct", "the correction changes nothing")
+        kind = MemberKind(changes["kind"]) if "kind" in changes else self.kind
         if personal is not None:
             self.personal = personal
-        if "kind" in changes:
-            self.kind = MemberKind(changes["kind"])
+        self.kind = kind
         if "resident_unit_id" in changes:
             self.resident_unit_id = changes["resident_unit_id"]
         if "joined_party_on" in changes:
@@ -275,8 +278,10 @@ class Member(YimaiAggregate):
     def deregister(self, cause: str, on: date, reason: str) -> None:
         _require_reason(reason)
         self.check_active()
+        # The cause is checked before any state changes: a guard that raises records nothing.
+        deregistration = {"cause": DeregistrationCause(cause), "on": on, "reason": reason}
         self.status = Status.DEREGISTERED
-        self.deregistration = {"cause": DeregistrationCause(cause), "on": on, "reason": reason}
+        self.deregistration = deregistration
 
 
 class PersonIndex(YimaiAggregate):
@@ -323,6 +328,7 @@ class ResidentUnit(YimaiAggregate):
 
     @event("Renamed")
     def rename(self, name: str, reason: str) -> None:
+        _require_reason(reason)
         self.check_open()
         if name == self.name:
             raise RosterError("same_name", "the new name is the same as the current one")

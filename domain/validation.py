@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 from uuid import UUID
@@ -73,7 +73,8 @@ def past_date(
     """A required date, not in the future."""
     if value is None:
         raise InvalidInputError(field, "is required")
-    if not isinstance(value, date):
+    # A datetime is a date too, but cannot be compared with one (TypeError).
+    if not isinstance(value, date) or isinstance(value, datetime):
         raise InvalidInputError(field, "must be a date (YYYY-MM-DD)")
     if value > today:
         raise InvalidInputError(field, "cannot be in the future")

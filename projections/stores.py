@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from projections.db import Database, UTCDateTime, metadata
 
@@ -65,13 +67,19 @@ class SecretStore:
                 sa.select(secrets_table.c.value).where(secrets_table.c.name == name)
             ).scalar()
         if value is None:
+            # Several processes may ask for a new secret at once (PostgreSQL does not
+            # serialize them as SQLite's BEGIN IMMEDIATE does): the first insert wins
+            # and everyone reads the winner.
+            insert = sqlite_insert if self.db.is_sqlite else postgresql_insert
             with self.db.write.begin() as conn:
+                conn.execute(
+                    insert(secrets_table)
+                    .values(name=name, value=os.urandom(size))
+                    .on_conflict_do_nothing(index_elements=[secrets_table.c.name])
+                )
                 value = conn.execute(
                     sa.select(secrets_table.c.value).where(secrets_table.c.name == name)
-                ).scalar()
-                if value is None:
-                    value = os.urandom(size)
-                    conn.execute(secrets_table.insert().values(name=name, value=value))
+                ).scalar_one()
         self._cache[name] = value
         return value
 
@@ -125,8 +133,18 @@ class SQLCredentialStore:
         self.db = db
         self.window = window_seconds
         self.hasher = PasswordHash((Argon2Hasher(),))
-        # Verifying against a dummy hash for unknown users keeps timing uniform.
-        self._dummy = self.hasher.hash(secrets.token_hex(8))
+        self._dummy_hash: str | None = None
+
+    @property
+    def _dummy(self) -> str:
+        """A hash to verify against for unknown users, so timing stays uniform.
+
+        Made on first use: hashing costs a tenth of a second or more, and most
+        processes (a CLI command, a worker) never check a password.
+        """
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_hex(8))
+        return self._dummy_hash
 
     def set_password(self, username: str, password: str) -> None:
         row = {"password_hash": self.hasher.hash(password), "changed_at": datetime.now(UTC)}
@@ -138,12 +156,15 @@ class SQLCredentialStore:
                 conn.execute(credentials.insert().values(username=username, **row))
 
     def verify_password(self, username: str, password: str) -> bool:
+        # Made before the lookup, so the first login of a process costs the same
+        # whether or not the user exists.
+        dummy = self._dummy
         with self.db.read.connect() as conn:
             stored = conn.execute(
                 sa.select(credentials.c.password_hash).where(credentials.c.username == username)
             ).scalar()
         if stored is None:
-            self.hasher.verify(password, self._dummy)
+            self.hasher.verify(password, dummy)
             return False
         return bool(self.hasher.verify(password, stored))
 

@@ -4,6 +4,7 @@ YIMAI_TEST_POSTGRES_URL is set (each run makes its own database and drops it).""
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -165,3 +166,135 @@ def staff(system: System) -> Staff:
 @pytest.fixture
 def org(system: System, staff: Staff) -> Org:
     return open_org(system, staff.admin)
+
+
+# -- prepared databases ------------------------------------------------------------------
+# Opening the staff accounts costs about a second (argon2 is slow on purpose), so tests
+# that need staff and an organization start from a copy of a database prepared once per
+# session: a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL.
+
+
+@dataclass
+class Prepared:
+    """A fresh copy of a database holding the admin, one account per role and `open_org`."""
+
+    system: System
+    staff: Staff
+    org: Org
+    url: str
+
+
+class _Templates:
+    """Builds each backend's prepared database once, and copies it for each test."""
+
+    def __init__(self, tmp: pytest.TempPathFactory) -> None:
+        self.tmp = tmp
+        self.built: dict[str, tuple[str, Staff, Org]] = {}
+        self.pg_server: sa.engine.URL | None = None
+
+    def _build(self, url: str) -> tuple[Staff, Org]:
+        s = make_system(url)
+        try:
+            s.initialize("admin", ADMIN_PASSWORD)
+            staff = open_staff(s)
+            org = open_org(s, staff.admin)
+            s.runner.catch_up()
+        finally:
+            s.shutdown()
+        return staff, org
+
+    def _pg_engine(self) -> sa.engine.Engine:
+        assert self.pg_server is not None
+        return sa.create_engine(self.pg_server, isolation_level="AUTOCOMMIT")
+
+    def _pg_url(self, name: str) -> str:
+        assert self.pg_server is not None
+        return self.pg_server.set(database=name, drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+
+    def template(self, backend: str, server_url: str | None = None) -> tuple[str, Staff, Org]:
+        if backend not in self.built:
+            if backend == "sqlite":
+                url = f"sqlite:///{self.tmp.mktemp('template') / 'yimai.db'}"
+            else:
+                assert server_url
+                self.pg_server = sa.make_url(server_url).set(drivername="postgresql+psycopg")
+                name = f"yimai_tmpl_{uuid.uuid4().hex[:12]}"
+                engine = self._pg_engine()
+                with engine.connect() as conn:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                engine.dispose()
+                url = self._pg_url(name)
+            self.built[backend] = (url, *self._build(url))
+        return self.built[backend]
+
+    def copy_sqlite(self, target: Path) -> str:
+        source_url = self.template("sqlite")[0]
+        source = sqlite3.connect(sa.make_url(source_url).database or "")
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)  # reads through the WAL, unlike a file copy
+        finally:
+            source.close()
+            dest.close()
+        return f"sqlite:///{target}"
+
+    def create_pg_copy(self, server_url: str) -> str:
+        template = sa.make_url(self.template("postgres", server_url)[0]).database
+        name = f"yimai_test_{uuid.uuid4().hex[:12]}"
+        engine = self._pg_engine()
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        engine.dispose()
+        return self._pg_url(name)
+
+    def drop_pg(self, url: str) -> None:
+        engine = self._pg_engine()
+        with engine.connect() as conn:
+            conn.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
+            )
+        engine.dispose()
+
+    def close(self) -> None:
+        if "postgres" in self.built:
+            self.drop_pg(self.built["postgres"][0])
+
+
+@pytest.fixture(scope="session")
+def prepared_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
+    templates = _Templates(tmp_path_factory)
+    yield templates
+    templates.close()
+
+
+@pytest.fixture
+def prepared_sqlite_url(prepared_templates: _Templates, tmp_path: Path) -> str:
+    """A copy of the prepared database as an SQLite file (for tests that spawn processes)."""
+    return prepared_templates.copy_sqlite(tmp_path / "yimai.db")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def prepared_url(
+    request: pytest.FixtureRequest, prepared_templates: _Templates, tmp_path: Path
+) -> Iterator[str]:
+    """A copy of the prepared database, on each database."""
+    if request.param == "sqlite":
+        yield prepared_templates.copy_sqlite(tmp_path / "yimai.db")
+        return
+    url = prepared_templates.create_pg_copy(request.getfixturevalue("postgres_server_url"))
+    try:
+        yield url
+    finally:
+        prepared_templates.drop_pg(url)
+
+
+@pytest.fixture
+def prepared(prepared_url: str, prepared_templates: _Templates) -> Iterator[Prepared]:
+    """A system on a copy of the prepared database, with its staff and organization."""
+    backend = "sqlite" if prepared_url.startswith("sqlite") else "postgres"
+    _, staff, org = prepared_templates.built[backend]
+    s = make_system(prepared_url)
+    yield Prepared(s, staff, org, prepared_url)
+    s.shutdown()

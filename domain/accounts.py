@@ -33,11 +33,11 @@ def normalize_username(username: str) -> str:
     return value
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, field: str = "password") -> str:
     if not password or len(password) < MIN_PASSWORD:
-        raise InvalidInputError("password", f"must be at least {MIN_PASSWORD} characters")
+        raise InvalidInputError(field, f"must be at least {MIN_PASSWORD} characters")
     if len(password) > 256:
-        raise InvalidInputError("password", "is longer than 256 characters")
+        raise InvalidInputError(field, "is longer than 256 characters")
     return password
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from typing import Any, ParamSpec, Protocol, TypeVar
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, ClassVar, ParamSpec, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError
+from eventsourcing.utils import resolve_topic
 
 from domain import validation as v
 from domain.access import Permission, Principal, Role
@@ -84,10 +85,18 @@ class RosterOccupancy(Protocol):
 
     def active_members(self, unit_id: UUID) -> int: ...
 
+    def open_households(self, unit_id: UUID) -> int: ...
+
 
 def _age(birth: date, today: date) -> int:
     """Whole years from `birth` to `today` (a 29 February birthday falls on 1 March)."""
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _check_joined_after_18(joined: date, birth_iso: str | None) -> None:
+    """One joins the party at 18 at the earliest."""
+    if birth_iso and _age(date.fromisoformat(birth_iso), joined) < 18:
+        raise InvalidInputError("joined_party_on", "is before the member's 18th birthday")
 
 
 def command(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -129,12 +138,14 @@ class Yimai(Application):
         credentials: CredentialStore,
         occupancy: RosterOccupancy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tz: tzinfo = UTC,
     ) -> None:
         super().__init__(env)
         self.personal = PersonalData(keys)
         self.credentials = credentials
         self.occupancy = occupancy
         self.clock = clock
+        self.tz = tz
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -144,7 +155,8 @@ class Yimai(Application):
     # -- plumbing ---------------------------------------------------------------
 
     def today(self) -> date:
-        return self.clock().date()
+        """The date at the station (its time zone), against which "future" is judged."""
+        return self.clock().astimezone(self.tz).date()
 
     def _commit(self, *aggregates: Aggregate) -> int:
         recordings = self.save(*aggregates)
@@ -235,6 +247,10 @@ class Yimai(Application):
             )
         if self.occupancy.active_members(unit.id):
             raise RosterError("unit_has_members", "transfer or deregister the unit's members first")
+        if self.occupancy.open_households(unit.id):
+            raise RosterError(
+                "unit_has_households", "move the unit's households to another branch first"
+            )
         unit.close(reason)
         return Receipt(unit.id, self._commit(unit))
 
@@ -356,6 +372,7 @@ class Yimai(Application):
         """Register a member in a branch (and optionally a group); nobody twice."""
         fields = self._member_fields(draft, partial=False)
         joined = v.past_date("joined_party_on", draft.joined_party_on, today=self.today())
+        _check_joined_after_18(joined, fields["birth_date"])
         kind = v.choice("kind", draft.kind, MemberKind)
         branch, group = self._placement(draft.branch_id, draft.group_id)
         unit_id = self._resident_unit_for(kind, draft.resident_unit_id, branch.parent_id)
@@ -469,6 +486,11 @@ class Yimai(Application):
             unit = self._resident_unit_for(kind, unit_id, member.community_id)
             if unit != member.resident_unit_id:
                 changes["resident_unit_id"] = unit
+        if "birth_date" in changed or "joined_party_on" in changes:
+            _check_joined_after_18(
+                changes.get("joined_party_on", member.joined_party_on),
+                changed.get("birth_date", current.get("birth_date")),
+            )
         aggregates: list[Aggregate] = []
         sealed: str | None = None
         if changed:
@@ -744,8 +766,12 @@ class Yimai(Application):
     ) -> Receipt:
         """Write an entry in a link's contact log; the note is sealed with the household."""
         link = self._link(member_id, household_id)
+        self._get(Member, link.member_id, "member", "member_id").check_active()
+        self._get(Household, link.household_id, "household", "household_id").check_open()
         channel_ = v.choice("channel", channel, ContactChannel)
         when = v.past_date("on", on or self.today(), today=self.today())
+        if when < link.since:
+            raise InvalidInputError("on", "is before the member was linked to the household")
         note = v.optional_text("note", note, max_len=1000)
         sealed = self.personal.seal(link.household_id, {"note": note}) if note else None
         link.log_contact(uuid4(), when, channel_.value, sealed)
@@ -787,9 +813,11 @@ class Yimai(Application):
             display_name=display_name,
             roles=sorted(r.value for r in roles_),
         )
-        # The hash is written first: an account without a password could never log in.
+        # The event commits first: of two clerks opening the same name at once, only the
+        # winner's password is written, and no password ever changes without its event.
+        position = self._commit(account)
         self.credentials.set_password(username, password)
-        return Receipt(account.id, self._commit(account))
+        return Receipt(account.id, position)
 
     def _account(self, username: str) -> Account:
         try:
@@ -807,7 +835,7 @@ class Yimai(Application):
         roles_ = parse_roles(roles)
         if account.username == actor.username and Role.ADMIN not in roles_:
             raise AccountError("own_admin", "you cannot take the admin role from yourself")
-        account.change_roles(sorted(r.value for r in roles_), v.text("reason", reason))
+        account.change_roles(sorted(r.value for r in roles_), v.text("reason", reason, max_len=500))
         return Receipt(account.id, self._commit(account))
 
     @command(Permission.ACCOUNTS_MANAGE)
@@ -830,19 +858,21 @@ class Yimai(Application):
         account = self._account(username)
         check_password(password)
         account.record_password_change(by_owner=False)
+        position = self._commit(account)
         self.credentials.set_password(account.username, password)
-        return Receipt(account.id, self._commit(account))
+        return Receipt(account.id, position)
 
     def change_own_password(self, old: str, new: str, *, actor: Principal) -> Receipt:
         """Any account changes its own password, knowing the current one."""
         account = self._account(actor.username)
         if not self.credentials.verify_password(account.username, old):
             raise InvalidInputError("old_password", "is not the current password")
-        check_password(new)
+        check_password(new, field="new_password")
         with acting_as(actor.username):
             account.record_password_change(by_owner=True)
+            position = self._commit(account)
         self.credentials.set_password(account.username, new)
-        return Receipt(account.id, self._commit(account))
+        return Receipt(account.id, position)
 
     def authenticate(self, username: str, password: str) -> Principal:
         """The principal for a user name and password; throttles repeated failures."""
@@ -891,13 +921,37 @@ class Yimai(Application):
 
     # -- history ---------------------------------------------------------------------
 
-    def get_history(self, aggregate_id: UUID | str, *, actor: Principal) -> list[HistoryEntry]:
-        """Every event of one aggregate: who, when, what; sealed fields stay sealed."""
-        actor.require(Permission.ROSTER_READ)
+    #: Who may read the history of each kind of aggregate.
+    HISTORY_RIGHTS: ClassVar[dict[type[Aggregate], Permission]] = {
+        OrgUnit: Permission.ROSTER_READ,
+        Member: Permission.ROSTER_READ,
+        ResidentUnit: Permission.ROSTER_READ,
+        Household: Permission.ROSTER_READ,
+        HouseholdLink: Permission.ROSTER_READ,
+        Account: Permission.ACCOUNTS_READ,
+        PersonIndex: Permission.AUDIT_READ,
+    }
+
+    def get_history(
+        self,
+        aggregate_id: UUID | str,
+        *,
+        actor: Principal,
+        kind: type[Aggregate] | None = None,
+    ) -> list[HistoryEntry]:
+        """Every event of one aggregate: who, when, what; sealed fields stay sealed.
+
+        With `kind`, anything else reads as not found (a member's history page never
+        shows an account's); the right needed depends on what the aggregate is.
+        """
         ident = v.uuid("id", aggregate_id)
         events: list[Any] = list(self.events.get(ident))
         if not events:
-            raise NotFoundError("record", ident)
+            raise NotFoundError(kind.__name__.lower() if kind else "record", ident)
+        cls = resolve_topic(events[0].originator_topic)
+        if kind is not None and not issubclass(cls, kind):
+            raise NotFoundError(kind.__name__.lower(), ident)
+        actor.require(self.HISTORY_RIGHTS.get(cls, Permission.AUDIT_READ))
         entries = []
         for e in events:
             data = {

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import URL, make_url
 
@@ -33,6 +35,8 @@ class Settings:
     login_window_seconds: int = 900
     #: Read models poll the event log this often (seconds).
     poll_interval: float = 0.5
+    #: The stations' time zone: "today" and "in the future" are judged in it.
+    timezone: str = "Asia/Shanghai"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -44,6 +48,8 @@ class Settings:
             values["lang"] = env["YIMAI_LANG"]
         if env.get("YIMAI_SECRET_KEY"):
             values["secret_key"] = env["YIMAI_SECRET_KEY"]
+        if env.get("YIMAI_TIMEZONE"):
+            values["timezone"] = env["YIMAI_TIMEZONE"]
         for key, name in (
             ("YIMAI_TOKEN_MINUTES", "token_minutes"),
             ("YIMAI_MAX_BODY_BYTES", "max_body_bytes"),
@@ -60,6 +66,7 @@ class Settings:
         if self.lang not in ("zh", "en"):
             raise ConfigError("YIMAI_LANG must be 'zh' or 'en'")
         self.url  # noqa: B018  (validate early)
+        self.tzinfo  # noqa: B018
 
     @property
     def url(self) -> URL:
@@ -74,6 +81,15 @@ class Settings:
         if url.get_backend_name() == "sqlite" and not url.database:
             raise ConfigError("an SQLite URL needs a file: sqlite:///path/to/yimai.db")
         return url
+
+    @property
+    def tzinfo(self) -> tzinfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            if self.timezone == "Asia/Shanghai":  # no tz database on this machine
+                return timezone(timedelta(hours=8), "CST")
+            raise ConfigError(f"YIMAI_TIMEZONE: unknown time zone {self.timezone!r}") from None
 
     @property
     def is_sqlite(self) -> bool:

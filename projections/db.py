@@ -63,7 +63,10 @@ class Database:
 
 def _sqlite_engine(settings: Settings, *, immediate: bool) -> Engine:
     engine = sa.create_engine(
-        settings.sqlalchemy_url, connect_args={"timeout": 30, "check_same_thread": False}
+        settings.sqlalchemy_url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        # Parameters hold names and phones: keep them out of error messages and logs.
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -92,7 +95,11 @@ def open_database(settings: Settings) -> Database:
             _sqlite_engine(settings, immediate=False),
         )
     engine = sa.create_engine(
-        settings.sqlalchemy_url, pool_size=10, max_overflow=20, pool_pre_ping=True
+        settings.sqlalchemy_url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
     return Database(settings, engine, engine)
 

@@ -442,7 +442,8 @@ class SQLAlchemyRosterView:
         self._prepare(actor, min_position)
         active = members.c.status == "active"
         with self.db.read.connect() as conn:
-            query = sa.select(units).order_by(units.c.level, units.c.name, units.c.id)
+            # Siblings in the order they were opened (第一, 第二, 第三 …), not by code point.
+            query = sa.select(units).order_by(units.c.position)
             if not include_closed:
                 query = query.where(units.c.status == "open")
             rows = conn.execute(query).all()
@@ -553,6 +554,10 @@ class SQLAlchemyRosterView:
             where.append(
                 sa.or_(
                     members.c.community_id == unit_id,
+                    # a subdistrict: the members of its communities
+                    members.c.community_id.in_(
+                        sa.select(units.c.id).where(units.c.parent_id == unit_id)
+                    ),
                     members.c.branch_id == unit_id,
                     members.c.group_id == unit_id,
                     members.c.resident_unit_id == unit_id,
@@ -731,6 +736,21 @@ class SQLAlchemyRosterView:
                             members.c.branch_id == unit_id,
                             members.c.group_id == unit_id,
                             members.c.resident_unit_id == unit_id,
+                        ),
+                    )
+                ).scalar_one()
+            )
+
+    def open_households(self, unit_id: UUID) -> int:
+        with self.db.read.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        households.c.status == "open",
+                        sa.or_(
+                            households.c.community_id == unit_id,
+                            households.c.branch_id == unit_id,
+                            households.c.group_id == unit_id,
                         ),
                     )
                 ).scalar_one()

@@ -170,9 +170,16 @@ class Runner:
 
     # -- following in the background ---------------------------------------------------
 
-    def on_applied(self, listener: Callable[[int], None]) -> None:
-        """Call `listener(count)` (from the runner's thread) after events were applied."""
+    def on_applied(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        """Call `listener(count)` (from the runner's thread) after events were applied;
+        returns a function that stops the calls."""
         self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
     def start(self, interval: float = 0.5) -> None:
         if self._thread and self._thread.is_alive():

@@ -34,6 +34,9 @@ class _CaughtUpOccupancy:
     def active_members(self, unit_id: UUID) -> int:
         return self._fresh().active_members(unit_id)
 
+    def open_households(self, unit_id: UUID) -> int:
+        return self._fresh().open_households(unit_id)
+
 
 @dataclass
 class System:
@@ -83,6 +86,7 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
         keys=SQLKeyStore(db, secrets),
         credentials=SQLCredentialStore(db, settings.login_window_seconds),
         occupancy=_CaughtUpOccupancy(system),
+        tz=settings.tzinfo,
     )
     system.runner = Runner(
         system.app,

@@ -65,7 +65,7 @@ class YimaiApp(App[None]):
         self.principal: Principal | None = None
         self.demo_options = dict(demo_options or {})
         self._refresh_timer: Timer | None = None
-        self._listening = False
+        self._stop_listening: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(t("app.opening"), id="opening")
@@ -73,10 +73,14 @@ class YimaiApp(App[None]):
     def on_mount(self) -> None:
         localize_bindings(self)
         self.title = t("app.title")
-        if not self._listening:
-            self.system.runner.on_applied(self._events_applied)
-            self._listening = True
+        if self._stop_listening is None:
+            self._stop_listening = self.system.runner.on_applied(self._events_applied)
         self.check_database()
+
+    def on_unmount(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
 
     # -- following the read models ---------------------------------------------------------
 

@@ -24,6 +24,7 @@ from api.schemas import (
     ReceiptPublic,
 )
 from domain.dto import MemberCorrection, MemberDraft
+from domain.roster import Member
 
 router = APIRouter(prefix="/members", tags=["members"])
 
@@ -106,10 +107,7 @@ def read_history(
     member_id: UUID, system: SystemDep, actor: ActorDep, min_position: MinPosition = 0
 ) -> HistoryPublic:
     """Every event of the member: who, when, what; personal fields stay sealed."""
-    # get_history() reads any aggregate; this path must show members only (an account's
-    # id is derived from its user name, and a roster reader may not read accounts).
-    system.app.get_member(member_id, actor=actor)
-    entries = system.app.get_history(member_id, actor=actor)
+    entries = system.app.get_history(member_id, actor=actor, kind=Member)
     return HistoryPublic(
         items=[HistoryEntryPublic.model_validate(e) for e in entries], total=len(entries)
     )

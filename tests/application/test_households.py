@@ -205,7 +205,11 @@ def test_a_member_links_a_household_of_their_own_community_and_logs_contacts(
         home,
         app.today(),
     )
-    on = app.today() - timedelta(days=2)
+    with refused(system, InvalidInputError, field="on"):  # before the link began
+        app.log_contact(
+            member, home, "visit", on=app.today() - timedelta(days=2), actor=staff.cadre
+        )
+    on = app.today()
     app.log_contact(member, home, "visit", on=on, note="老人腿脚不便，需要送药", actor=staff.cadre)
     logged = last_event(system)
     assert (logged.on, logged.channel, logged.actor) == (on, "visit", "cadre")
@@ -288,4 +292,14 @@ def test_the_contact_log_needs_a_current_link(system: System, staff: Staff, org:
         app.log_contact(member, home, "visit", note="记" * 1001, actor=staff.cadre)
     app.unlink_household(member, home, "paused", actor=staff.clerk)
     with refused(system, RosterError, rule="not_linked"):
+        app.log_contact(member, home, "visit", actor=staff.cadre)
+
+
+def test_no_contact_is_logged_for_a_deregistered_member_or_a_closed_household(
+    system: System, staff: Staff, org: Org
+) -> None:
+    app = system.app
+    member, home = linked_pair(system, staff, org)
+    app.close_household(home, "moved away", actor=staff.clerk)
+    with refused(system, RosterError, rule="household_closed"):
         app.log_contact(member, home, "visit", actor=staff.cadre)

@@ -126,9 +126,30 @@ def test_a_member_is_at_least_18_years_old_to_the_day(
             member_draft(org.branch, birth_date=years_ago(today, 10)), actor=staff.clerk
         )
     app.register_member(
-        member_draft(org.branch, birth_date=years_ago(today, 18)), actor=staff.clerk
+        member_draft(org.branch, birth_date=years_ago(today, 18), joined_party_on=today),
+        actor=staff.clerk,
     )
     assert names([last_event(system)]) == ["Member.Registered"]
+
+
+def test_nobody_joins_the_party_before_their_18th_birthday(
+    system: System, staff: Staff, org: Org
+) -> None:
+    app = system.app
+    birth = date(1980, 5, 20)
+    with refused(system, InvalidInputError, field="joined_party_on"):
+        app.register_member(
+            member_draft(org.branch, birth_date=birth, joined_party_on=date(1998, 5, 19)),
+            actor=staff.clerk,
+        )
+    member = app.register_member(
+        member_draft(org.branch, birth_date=birth, joined_party_on=date(1998, 5, 20)),
+        actor=staff.clerk,
+    ).id
+    with refused(system, InvalidInputError, field="joined_party_on"):
+        app.correct_member(
+            member, MemberCorrection(birth_date=date(1981, 1, 1)), "typo", actor=staff.clerk
+        )
 
 
 def test_no_date_of_a_registration_is_in_the_future(system: System, staff: Staff, org: Org) -> None:
@@ -471,3 +492,20 @@ def test_history_shows_who_did_what_with_sealed_fields_sealed(
     assert history[1].fields["reason"] == "moved west"
     with pytest.raises(NotFoundError):
         app.get_history(uuid4(), actor=staff.reviewer)
+
+
+def test_today_is_the_stations_date_not_utcs(system: System, staff: Staff, org: Org) -> None:
+    """At 07:00 in Jinan it is still yesterday in UTC; a date typed as today is accepted."""
+    from datetime import UTC, datetime
+
+    app = system.app
+    morning_utc = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)  # 07:30 on 10 March in China
+    clock = app.clock
+    app.clock = lambda: morning_utc
+    try:
+        assert app.today() == date(2026, 3, 10)
+        app.register_member(
+            member_draft(org.branch, joined_party_on=date(2026, 3, 10)), actor=staff.clerk
+        )
+    finally:
+        app.clock = clock

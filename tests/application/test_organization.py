@@ -8,8 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import uuid4
 
+import pytest
+
+from domain.accounts import Account
 from domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from domain.roster import RosterError
+from domain.roster import Member, RosterError
 from projections.system import System
 from tests.application.support import events_after, last_event, names, refused
 from tests.conftest import Org, Staff, household_draft, member_draft
@@ -372,3 +375,28 @@ def test_a_community_post_stays_with_a_member_moving_between_its_branches(
     app.transfer_member(member, org.branch2, "moved west", actor=staff.clerk)
     with refused(system, RosterError, rule="member_holds_posts"):
         app.transfer_member(member, org.other_branch, "moved", actor=staff.clerk)
+
+
+def test_a_branch_with_households_is_not_closed(system: System, staff: Staff, org: Org) -> None:
+    app = system.app
+    home = app.register_household(household_draft(org.branch2), actor=staff.clerk).id
+    with refused(system, RosterError, rule="unit_has_households"):
+        app.close_unit(org.branch2, "merged into the first branch", actor=staff.admin)
+    app.close_household(home, "moved away", actor=staff.clerk)
+    app.close_unit(org.branch2, "merged into the first branch", actor=staff.admin)
+
+
+def test_history_shows_only_the_kind_asked_for_and_needs_the_right_for_it(
+    system: System, staff: Staff, org: Org
+) -> None:
+    app = system.app
+    member = app.register_member(member_draft(org.branch), actor=staff.clerk).id
+    assert [e.event for e in app.get_history(member, actor=staff.clerk, kind=Member)] == [
+        "Member.Registered"
+    ]
+    with pytest.raises(NotFoundError):
+        app.get_history(org.branch, actor=staff.clerk, kind=Member)
+    clerk_account = Account.id_for("clerk")
+    with pytest.raises(PermissionDeniedError):
+        app.get_history(clerk_account, actor=staff.cadre)
+    assert app.get_history(clerk_account, actor=staff.reviewer)[0].event == "Account.Opened"

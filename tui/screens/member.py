@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Static
 
 from domain.dto import HistoryEntry, MemberDetail, Receipt
+from domain.roster import Member
 from projections.roster import UnitNode
 from tui.errors import describe, field_label
 from tui.i18n import colon, join, label, t
@@ -91,7 +92,7 @@ class MemberScreen(StaffScreen):
             view = MemberView(
                 detail=detail,
                 links=roster.member_links(self.member_id, actor=actor),
-                history=app.get_history(self.member_id, actor=actor),
+                history=app.get_history(self.member_id, actor=actor, kind=Member),
                 units=by_id(roster.tree(actor=actor, include_closed=True)),
                 resident_units={
                     u["id"]: u["name"]

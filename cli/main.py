@@ -89,6 +89,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
+
     from api.main import create_app
 
     system = _open(args, follow=True)

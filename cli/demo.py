@@ -108,7 +108,9 @@ def load_demo(
     for n in range(members):
         branch = branches[n % len(branches)]
         gender = "female" if rng.random() < 0.45 else "male"
-        name = fake.name_female() if gender == "female" else fake.name_male()
+        # Faker's zh_CN name_male() sometimes draws a woman's given name; build it ourselves.
+        given = fake.first_name_female() if gender == "female" else fake.first_name_male()
+        name = fake.last_name() + given
         birth = today - timedelta(days=rng.randint(20 * 365, 88 * 365))
         joined = birth + timedelta(days=rng.randint(18 * 365 + 30, 18 * 365 + 30 * 365))
         joined = min(joined, today - timedelta(days=30))

@@ -6,7 +6,7 @@ model, never a public one); an erased subject reads as "[erased]" after a rebuil
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,9 +18,10 @@ from sqlalchemy.engine import Connection
 
 from domain.access import Permission, Principal
 from domain.errors import InvalidInputError, NotFoundError
-from domain.personal import ERASED, PersonalData
+from domain.personal import ERASED, KeyStore, PersonalData
 from projections.db import Database, UTCDateTime, metadata
-from projections.runner import Projection
+from projections.runner import Changes, Projection
+from projections.stores import SQLKeyStore, subject_keys
 
 units = sa.Table(
     "roster_units",
@@ -128,6 +129,35 @@ contacts = sa.Table(
 ROSTER_TABLES = (units, appointments, members, resident_units, households, links, contacts)
 
 
+#: The events whose `personal` blob the roster opens (members' and households' fields).
+_PERSONAL = frozenset(
+    {"Member.Registered", "Member.Corrected", "Household.Registered", "Household.Corrected"}
+)
+
+
+class _FoundKeys:
+    """The subject keys of one batch, read in one query; others from the key store."""
+
+    def __init__(self, found: dict[UUID, bytes], asked: set[UUID], store: KeyStore) -> None:
+        self.found = found
+        self.asked = asked
+        self.store = store
+
+    def get_key(self, subject_id: UUID) -> bytes | None:
+        if subject_id in self.asked:
+            return self.found.get(subject_id)
+        return self.store.get_key(subject_id)
+
+    def get_or_create_key(self, subject_id: UUID) -> bytes:
+        raise NotImplementedError("a read model never creates keys")
+
+    def destroy_key(self, subject_id: UUID) -> None:
+        raise NotImplementedError("a read model never destroys keys")
+
+    def pepper(self) -> bytes:
+        return self.store.pepper()
+
+
 class RosterProjection(Projection):
     """Builds the roster tables from roster events."""
 
@@ -136,7 +166,7 @@ class RosterProjection(Projection):
 
     def __init__(self, personal: PersonalData) -> None:
         self.personal = personal
-        self._handlers: dict[str, Callable[[Connection, Any, int], None]] = {
+        self._handlers: dict[str, Callable[[Changes, Any, int], None]] = {
             "OrgUnit.Opened": self._unit_opened,
             "OrgUnit.Renamed": self._unit_renamed,
             "OrgUnit.Closed": self._unit_closed,
@@ -159,158 +189,169 @@ class RosterProjection(Projection):
         }
         self.handles = frozenset(self._handlers)
 
-    def apply(self, conn: Connection, event: DomainEvent, position: int) -> None:
-        self._handlers[type(event).__qualname__](conn, event, position)
+    def prepare(self, changes: Changes, batch: Sequence[tuple[DomainEvent, int]]) -> None:
+        """Read in bulk the links whose contacts the batch counts and the subjects' keys."""
+        links_counted: list[UUID] = []
+        subjects: set[UUID] = set()
+        for e, _ in batch:
+            kind = type(e).__qualname__
+            if kind == "HouseholdLink.ContactLogged":
+                links_counted.append(e.originator_id)
+            elif kind in _PERSONAL and getattr(e, "personal", None):
+                subjects.add(e.originator_id)
+        changes.load(links, links_counted)
+        store = self.personal.keys
+        if subjects and isinstance(store, SQLKeyStore):
+            found: dict[UUID, bytes] = {}
+            asked = sorted(subjects)
+            with store.db.read.connect() as conn:
+                for i in range(0, len(asked), 500):
+                    query = sa.select(subject_keys.c.subject_id, subject_keys.c.key).where(
+                        subject_keys.c.subject_id.in_(asked[i : i + 500])
+                    )
+                    found.update(conn.execute(query).tuples().all())
+            changes.memo[self.name] = PersonalData(_FoundKeys(found, subjects, store))
+
+    def apply(self, changes: Changes, event: DomainEvent, position: int) -> None:
+        self._handlers[type(event).__qualname__](changes, event, position)
 
     # -- units --
-    def _unit_opened(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            units.insert().values(
-                id=e.originator_id,
-                level=e.level,
-                name=e.name,
-                parent_id=e.parent_id,
-                kind=e.kind,
-                area=e.area,
-                place=e.place,
-                status="open",
-                opened_at=e.timestamp,
-                position=position,
-            )
+    def _unit_opened(self, changes: Changes, e: Any, position: int) -> None:
+        changes.insert(
+            units,
+            id=e.originator_id,
+            level=e.level,
+            name=e.name,
+            parent_id=e.parent_id,
+            kind=e.kind,
+            area=e.area,
+            place=e.place,
+            status="open",
+            opened_at=e.timestamp,
+            closed_at=None,
+            position=position,
         )
 
-    def _unit_renamed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(units.update().where(units.c.id == e.originator_id).values(name=e.name))
+    def _unit_renamed(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(units, e.originator_id, name=e.name)
 
-    def _unit_closed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            units.update()
-            .where(units.c.id == e.originator_id)
-            .values(status="closed", closed_at=e.timestamp)
+    def _unit_closed(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(units, e.originator_id, status="closed", closed_at=e.timestamp)
+
+    def _appointed(self, changes: Changes, e: Any, position: int) -> None:
+        changes.insert(
+            appointments,
+            id=e.appointment_id,
+            unit_id=e.originator_id,
+            role=e.role,
+            member_id=e.member_id,
+            label=e.label,
+            since=e.since,
+            ended_on=None,
         )
 
-    def _appointed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            appointments.insert().values(
-                id=e.appointment_id,
-                unit_id=e.originator_id,
-                role=e.role,
-                member_id=e.member_id,
-                label=e.label,
-                since=e.since,
-            )
-        )
-
-    def _appointment_ended(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            appointments.update()
-            .where(appointments.c.id == e.appointment_id)
-            .values(ended_on=e.ended_on)
-        )
+    def _appointment_ended(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(appointments, e.appointment_id, ended_on=e.ended_on)
 
     # -- members --
-    def _open(self, subject: UUID, sealed: str) -> dict[str, Any]:
-        return self.personal.open(subject, sealed) or {"name": ERASED}
+    def _open(self, changes: Changes, subject: UUID, sealed: str) -> dict[str, Any]:
+        personal: PersonalData = changes.memo.get(self.name) or self.personal
+        return personal.open(subject, sealed) or {"name": ERASED}
 
-    def _member_registered(self, conn: Connection, e: Any, position: int) -> None:
-        f = self._open(e.originator_id, e.personal)
-        conn.execute(
-            members.insert().values(
-                id=e.originator_id,
-                name=f.get("name") or ERASED,
-                phone=f.get("phone"),
-                gender=f.get("gender"),
-                community_id=e.community_id,
-                branch_id=e.branch_id,
-                group_id=e.group_id,
-                kind=e.kind,
-                resident_unit_id=e.resident_unit_id,
-                joined_party_on=e.joined_party_on,
-                status="active",
-                registered_at=e.timestamp,
-                position=position,
-            )
+    def _member_registered(self, changes: Changes, e: Any, position: int) -> None:
+        f = self._open(changes, e.originator_id, e.personal)
+        changes.insert(
+            members,
+            id=e.originator_id,
+            name=f.get("name") or ERASED,
+            phone=f.get("phone"),
+            gender=f.get("gender"),
+            community_id=e.community_id,
+            branch_id=e.branch_id,
+            group_id=e.group_id,
+            kind=e.kind,
+            resident_unit_id=e.resident_unit_id,
+            joined_party_on=e.joined_party_on,
+            status="active",
+            registered_at=e.timestamp,
+            deregistered_on=None,
+            deregistration_cause=None,
+            position=position,
         )
 
-    def _member_transferred(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            members.update()
-            .where(members.c.id == e.originator_id)
-            .values(community_id=e.community_id, branch_id=e.branch_id, group_id=e.group_id)
+    def _member_transferred(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(
+            members,
+            e.originator_id,
+            community_id=e.community_id,
+            branch_id=e.branch_id,
+            group_id=e.group_id,
         )
 
-    def _member_corrected(self, conn: Connection, e: Any, position: int) -> None:
+    def _member_corrected(self, changes: Changes, e: Any, position: int) -> None:
         values: dict[str, Any] = {
             k: e.changes[k]
             for k in ("kind", "resident_unit_id", "joined_party_on")
             if k in e.changes
         }
         if e.personal:
-            f = self._open(e.originator_id, e.personal)
+            f = self._open(changes, e.originator_id, e.personal)
             values.update(
                 name=f.get("name") or ERASED, phone=f.get("phone"), gender=f.get("gender")
             )
         if values:
-            conn.execute(members.update().where(members.c.id == e.originator_id).values(**values))
+            changes.update(members, e.originator_id, **values)
 
-    def _member_deregistered(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            members.update()
-            .where(members.c.id == e.originator_id)
-            .values(status="deregistered", deregistered_on=e.on, deregistration_cause=e.cause)
+    def _member_deregistered(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(
+            members,
+            e.originator_id,
+            status="deregistered",
+            deregistered_on=e.on,
+            deregistration_cause=e.cause,
         )
 
     # -- resident units --
-    def _ru_registered(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            resident_units.insert().values(
-                id=e.originator_id,
-                name=e.name,
-                kind=e.kind,
-                community_id=e.community_id,
-                status="open",
-                registered_at=e.timestamp,
-            )
+    def _ru_registered(self, changes: Changes, e: Any, position: int) -> None:
+        changes.insert(
+            resident_units,
+            id=e.originator_id,
+            name=e.name,
+            kind=e.kind,
+            community_id=e.community_id,
+            status="open",
+            registered_at=e.timestamp,
         )
 
-    def _ru_renamed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            resident_units.update()
-            .where(resident_units.c.id == e.originator_id)
-            .values(name=e.name)
-        )
+    def _ru_renamed(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(resident_units, e.originator_id, name=e.name)
 
-    def _ru_closed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            resident_units.update()
-            .where(resident_units.c.id == e.originator_id)
-            .values(status="closed")
-        )
+    def _ru_closed(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(resident_units, e.originator_id, status="closed")
 
     # -- households --
-    def _household_registered(self, conn: Connection, e: Any, position: int) -> None:
-        f = self._open(e.originator_id, e.personal)
-        conn.execute(
-            households.insert().values(
-                id=e.originator_id,
-                community_id=e.community_id,
-                branch_id=e.branch_id,
-                group_id=e.group_id,
-                building=e.building,
-                unit=f.get("unit"),
-                room=f.get("room"),
-                head_name=f.get("head_name") or ERASED,
-                head_phone=f.get("head_phone"),
-                size=e.size,
-                status="open",
-                registered_at=e.timestamp,
-            )
+    def _household_registered(self, changes: Changes, e: Any, position: int) -> None:
+        f = self._open(changes, e.originator_id, e.personal)
+        changes.insert(
+            households,
+            id=e.originator_id,
+            community_id=e.community_id,
+            branch_id=e.branch_id,
+            group_id=e.group_id,
+            building=e.building,
+            unit=f.get("unit"),
+            room=f.get("room"),
+            head_name=f.get("head_name") or ERASED,
+            head_phone=f.get("head_phone"),
+            size=e.size,
+            status="open",
+            registered_at=e.timestamp,
         )
 
-    def _household_corrected(self, conn: Connection, e: Any, position: int) -> None:
+    def _household_corrected(self, changes: Changes, e: Any, position: int) -> None:
         values: dict[str, Any] = {k: e.changes[k] for k in ("building", "size") if k in e.changes}
         if e.personal:
-            f = self._open(e.originator_id, e.personal)
+            f = self._open(changes, e.originator_id, e.personal)
             values.update(
                 unit=f.get("unit"),
                 room=f.get("room"),
@@ -318,61 +359,46 @@ class RosterProjection(Projection):
                 head_phone=f.get("head_phone"),
             )
         if values:
-            conn.execute(
-                households.update().where(households.c.id == e.originator_id).values(**values)
-            )
+            changes.update(households, e.originator_id, **values)
 
-    def _household_closed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            households.update().where(households.c.id == e.originator_id).values(status="closed")
-        )
+    def _household_closed(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(households, e.originator_id, status="closed")
 
     # -- links --
-    def _linked(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            links.insert().values(
-                id=e.originator_id,
-                member_id=e.member_id,
-                household_id=e.household_id,
-                since=e.since,
-                active=True,
-                contacts=0,
-            )
+    def _linked(self, changes: Changes, e: Any, position: int) -> None:
+        changes.insert(
+            links,
+            id=e.originator_id,
+            member_id=e.member_id,
+            household_id=e.household_id,
+            since=e.since,
+            active=True,
+            contacts=0,
+            last_contact_on=None,
         )
 
-    def _relinked(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            links.update().where(links.c.id == e.originator_id).values(active=True, since=e.since)
-        )
+    def _relinked(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(links, e.originator_id, active=True, since=e.since)
 
-    def _unlinked(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(links.update().where(links.c.id == e.originator_id).values(active=False))
+    def _unlinked(self, changes: Changes, e: Any, position: int) -> None:
+        changes.update(links, e.originator_id, active=False)
 
-    def _contact_logged(self, conn: Connection, e: Any, position: int) -> None:
-        link = conn.execute(
-            sa.select(links.c.member_id, links.c.household_id, links.c.last_contact_on).where(
-                links.c.id == e.originator_id
-            )
-        ).one()
-        conn.execute(
-            contacts.insert().values(
-                id=e.entry_id,
-                link_id=e.originator_id,
-                member_id=link.member_id,
-                household_id=link.household_id,
-                on=e.on,
-                channel=e.channel,
-                note_sealed=e.note,
-                logged_by=e.actor,
-                logged_at=e.timestamp,
-            )
+    def _contact_logged(self, changes: Changes, e: Any, position: int) -> None:
+        link = changes.row(links, e.originator_id)
+        changes.insert(
+            contacts,
+            id=e.entry_id,
+            link_id=e.originator_id,
+            member_id=link["member_id"],
+            household_id=link["household_id"],
+            on=e.on,
+            channel=e.channel,
+            note_sealed=e.note,
+            logged_by=e.actor,
+            logged_at=e.timestamp,
         )
-        last = max(d for d in (link.last_contact_on, e.on) if d is not None)
-        conn.execute(
-            links.update()
-            .where(links.c.id == e.originator_id)
-            .values(contacts=links.c.contacts + 1, last_contact_on=last)
-        )
+        last = max(d for d in (link["last_contact_on"], e.on) if d is not None)
+        changes.update(links, e.originator_id, contacts=link["contacts"] + 1, last_contact_on=last)
 
 
 # -- queries --------------------------------------------------------------------------

@@ -4,6 +4,12 @@ Each batch of events is applied and the view's position advanced in ONE transact
 and the position moves by compare-and-set, so an event is applied exactly once even
 when two processes catch up at the same time (eventsourcing's ProjectionRunner needs
 subscriptions, which SQLite lacks; see docs/decisions.md).
+
+Views that stand at the same position advance together: one read of the log, one
+decoding of each event, one transaction that moves every one of their tracking rows by
+compare-and-set. Handlers do not execute statements: they write rows into a `Changes`
+buffer, which keeps the batch's rows in memory and writes them with one executemany per
+table and statement shape just before the commit.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +33,153 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
+#: Keys per `IN (…)` when rows are read in bulk (SQLite allows 32,766 parameters).
+_IN_CHUNK = 500
+_ROW_KEY = "row_key_"
+
+
+class Changes:
+    """The rows one batch writes, kept in memory and written in bulk before its commit.
+
+    Handlers `insert` rows and `update` them by key (a table's single primary-key column,
+    or the unique column named by `table.info["row_key"]`). The tables end exactly as if
+    every statement had run one by one, in order:
+
+    - an update of a row inserted by the same batch changes that row before it is written;
+    - the updates of a row that existed before the batch merge into one UPDATE holding the
+      last value of each column (an update of a row that does not exist changes nothing,
+      as in SQL, and is dropped if the batch then inserts that row);
+    - `row()` answers from the batch first and reads the database only for a row the batch
+      has not seen yet (`load()` reads many at once), so a handler never reads around
+      what the batch has written but not yet flushed.
+
+    `flush()` writes each table's inserts in event order with one executemany per set of
+    columns, then its updates with one executemany per set of changed columns, from
+    statements built once. Inserts come before updates, which is safe because an update
+    held here only ever targets a row that existed before the batch.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        #: Scratch space for the batch, for projections (e.g. keys read in bulk).
+        self.memo: dict[str, Any] = {}
+        self._tables: dict[sa.Table, _TableChanges] = {}
+
+    def _of(self, table: sa.Table) -> _TableChanges:
+        changes = self._tables.get(table)
+        if changes is None:
+            changes = self._tables[table] = _TableChanges(table)
+        return changes
+
+    def insert(self, table: sa.Table, **row: Any) -> None:
+        t = self._of(table)
+        key = row[t.key]
+        if key in t.known:
+            raise sa.exc.IntegrityError(
+                f"INSERT INTO {table.name}", None, ValueError("the row already exists")
+            )
+        t.updated.pop(key, None)
+        t.inserted[key] = t.known[key] = row
+
+    def update(self, table: sa.Table, key: Any, **values: Any) -> None:
+        t = self._of(table)
+        row = t.inserted.get(key)
+        if row is not None:
+            row.update(values)
+            return
+        t.updated.setdefault(key, {}).update(values)
+        loaded = t.known.get(key)
+        if loaded is not None:
+            loaded.update(values)
+
+    def load(self, table: sa.Table, keys: Iterable[Any]) -> None:
+        """Read the rows with these keys that the batch has not seen yet, in bulk."""
+        t = self._of(table)
+        wanted = [k for k in dict.fromkeys(keys) if k not in t.known and k not in t.absent]
+        for i in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[i : i + _IN_CHUNK]
+            found = self.conn.execute(t.sql.select, {"keys": chunk}).mappings().all()
+            for r in found:
+                row = dict(r)
+                row.update(t.updated.get(row[t.key], ()))
+                t.known[row[t.key]] = row
+            t.absent.update(k for k in chunk if k not in t.known)
+
+    def row(self, table: sa.Table, key: Any) -> Mapping[str, Any]:
+        """The row as the batch has left it so far; LookupError when there is none."""
+        t = self._of(table)
+        row = t.known.get(key)
+        if row is None:
+            self.load(table, (key,))
+            row = t.known.get(key)
+            if row is None:
+                raise LookupError(f"{table.name}: no row {key}")
+        return row
+
+    def flush(self) -> None:
+        for t in self._tables.values():
+            run: list[dict[str, Any]] = []
+            shape: tuple[str, ...] = ()
+            for row in t.inserted.values():
+                if tuple(row) != shape and run:
+                    self.conn.execute(t.sql.insert, run)
+                    run = []
+                shape = tuple(row)
+                run.append(row)
+            if run:
+                self.conn.execute(t.sql.insert, run)
+            by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for key, values in t.updated.items():
+                if values:
+                    by_shape.setdefault(tuple(sorted(values)), []).append({**values, _ROW_KEY: key})
+            for params in by_shape.values():
+                self.conn.execute(t.sql.update, params)
+        self._tables.clear()
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """A table's bulk statements, built once; SQLAlchemy caches their compiled forms."""
+
+    key: sa.Column[Any]
+    insert: sa.Insert
+    update: sa.Update
+    select: sa.Select[Any]
+
+    @classmethod
+    def of(cls, table: sa.Table) -> _Statements:
+        built = _STATEMENTS.get(table)
+        if built is None:
+            if "row_key" in table.info:
+                key = table.c[table.info["row_key"]]
+            else:
+                (key,) = table.primary_key.columns
+            built = _STATEMENTS[table] = cls(
+                key,
+                table.insert(),
+                table.update().where(key == sa.bindparam(_ROW_KEY)),
+                sa.select(table).where(key.in_(sa.bindparam("keys", expanding=True))),
+            )
+        return built
+
+
+_STATEMENTS: dict[sa.Table, _Statements] = {}
+
+
+class _TableChanges:
+    """One table's share of a batch."""
+
+    def __init__(self, table: sa.Table) -> None:
+        self.sql = _Statements.of(table)
+        self.key = self.sql.key.key
+        #: Every row the batch knows, as it stands: inserted here or read (and updated).
+        self.known: dict[Any, dict[str, Any]] = {}
+        self.inserted: dict[Any, dict[str, Any]] = {}
+        #: Column values set on rows that existed before the batch.
+        self.updated: dict[Any, dict[str, Any]] = {}
+        #: Keys read and not found.
+        self.absent: set[Any] = set()
+
 
 class Projection:
     """A read model: tables, the event types it reads, and how each changes the rows."""
@@ -38,7 +192,12 @@ class Projection:
     def wants(self, topic: str) -> bool:
         return not self.handles or topic.rsplit(":", 1)[-1] in self.handles
 
-    def apply(self, conn: Connection, event: DomainEvent, position: int) -> None:
+    def prepare(self, changes: Changes, batch: Sequence[tuple[DomainEvent, int]]) -> None:
+        """Called once per batch, before `apply`, with the events this view will apply:
+        read in bulk what the handlers will need (`changes.load`)."""
+
+    def apply(self, changes: Changes, event: DomainEvent, position: int) -> None:
+        """Write the event's rows into `changes`; read rows only through it."""
         raise NotImplementedError
 
 
@@ -50,16 +209,24 @@ class Runner:
     """Catches read models up with the event log, in batches, from any process."""
 
     def __init__(
-        self, app: Yimai, db: Database, projections: Iterable[Projection], batch_size: int = 500
+        self,
+        app: Yimai,
+        db: Database,
+        projections: Iterable[Projection],
+        batch_size: int = 500,
+        rebuild_batch_size: int = 2000,
     ) -> None:
         self.app = app
         self.db = db
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size
+        #: A rebuild replays the whole log: larger batches, still short transactions.
+        self.rebuild_batch_size = rebuild_batch_size
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[int], None]] = []
+        self._wanted: dict[tuple[str, str], bool] = {}
 
     # -- positions -----------------------------------------------------------------
 
@@ -89,59 +256,99 @@ class Runner:
         until: int | None = None,
         progress: Progress | None = None,
     ) -> int:
-        """Apply new events to the named views (all by default); returns events applied."""
-        selected = [self.projections[n] for n in (names or self.projections)]
+        """Apply new events to the named views (all by default); returns events applied
+        (an event applied to two views counts twice)."""
+        return self._catch_up(list(names or self.projections), until, progress, self.batch_size)
+
+    def _catch_up(
+        self, names: list[str], until: int | None, progress: Progress | None, batch_size: int
+    ) -> int:
+        selected = [self.projections[n] for n in dict.fromkeys(names)]
         applied = 0
         with self._lock:
             head = self.app.last_position()
             target = head if until is None else min(until, head)
-            for projection in selected:
-                while True:
-                    try:
-                        done, reached = self._advance(projection, target)
-                    except _Raced:
-                        continue
-                    applied += done
-                    if progress:
-                        progress(reached, target)
-                    if reached >= target or done == 0:
-                        break
+            while True:
+                positions = self.positions()
+                behind = sorted({positions[p.name] for p in selected if positions[p.name] < target})
+                if not behind:
+                    break
+                start = behind[0]
+                # The views furthest behind go first, and stop where the next ones stand,
+                # so that from there on they share their batches.
+                stop = behind[1] if len(behind) > 1 else target
+                group = [p for p in selected if positions[p.name] == start]
+                try:
+                    done, reached = self._advance(group, start, stop, batch_size)
+                except _Raced:
+                    continue
+                applied += done * len(group)
+                if progress:
+                    progress(reached, target)
+                if done == 0:
+                    break
         if applied:
             for listener in list(self._listeners):
                 listener(applied)
         return applied
 
-    def _current(self, conn: Connection, name: str, *, lock: bool) -> int:
-        query = sa.select(tracking.c.position).where(tracking.c.name == name)
-        if lock and not self.db.is_sqlite:
-            query = query.with_for_update()
-        value = conn.execute(query).scalar()
-        return int(value or 0)
+    def _wants(self, projection: Projection, topic: str) -> bool:
+        key = (projection.name, topic)
+        wanted = self._wanted.get(key)
+        if wanted is None:
+            wanted = self._wanted[key] = projection.wants(topic)
+        return wanted
 
-    def _advance(self, projection: Projection, target: int) -> tuple[int, int]:
-        with self.db.read.connect() as conn:
-            start = self._current(conn, projection.name, lock=False)
-        if start >= target:
-            return 0, start
+    def _lock_positions(self, conn: Connection, names: Sequence[str]) -> dict[str, int]:
+        """The views' positions, their tracking rows locked (PostgreSQL) in name order, so
+        two processes locking several rows never wait on each other in a circle."""
+        query = (
+            sa.select(tracking.c.name, tracking.c.position)
+            .where(tracking.c.name.in_(sorted(names)))
+            .order_by(tracking.c.name)
+        )
+        if not self.db.is_sqlite:
+            query = query.with_for_update()
+        return {r.name: int(r.position) for r in conn.execute(query)}
+
+    def _advance(
+        self, group: Sequence[Projection], start: int, stop: int, batch_size: int
+    ) -> tuple[int, int]:
+        """Apply the next batch after `start` to every view of `group` (all at `start`)."""
         notifications: Sequence[Notification] = self.app.recorder.select_notifications(
-            start=start, limit=self.batch_size, stop=target, inclusive_of_start=False
+            start=start, limit=batch_size, stop=stop, inclusive_of_start=False
         )
         if not notifications:
             return 0, start
         last = notifications[-1].id
+        # Decoded before the write transaction begins, once for every view that wants it.
+        batches: dict[str, list[tuple[DomainEvent, int]]] = {p.name: [] for p in group}
+        decode = self.app.mapper.to_domain_event
+        for n in notifications:
+            wanting = [p.name for p in group if self._wants(p, n.topic)]
+            if wanting:
+                event: DomainEvent = decode(n)  # type: ignore[assignment]
+                for name in wanting:
+                    batches[name].append((event, n.id))
+        names = [p.name for p in group]
         with self.db.write.begin() as conn:
-            if self._current(conn, projection.name, lock=True) != start:
+            current = self._lock_positions(conn, names)
+            if any(current.get(name) != start for name in names):
                 raise _Raced
-            mapper = self.app.mapper
-            for n in notifications:
-                if projection.wants(n.topic):
-                    projection.apply(conn, mapper.to_domain_event(n), n.id)  # type: ignore[arg-type]
+            changes = Changes(conn)
+            for projection in group:
+                batch = batches[projection.name]
+                if batch:
+                    projection.prepare(changes, batch)
+                    for event, position in batch:
+                        projection.apply(changes, event, position)
+            changes.flush()
             moved = conn.execute(
                 tracking.update()
-                .where(tracking.c.name == projection.name, tracking.c.position == start)
+                .where(tracking.c.name.in_(names), tracking.c.position == start)
                 .values(position=last)
             ).rowcount
-            if moved != 1:
+            if moved != len(names):
                 raise _Raced
         return len(notifications), last
 
@@ -154,19 +361,20 @@ class Runner:
         self, names: Iterable[str] | None = None, *, progress: Progress | None = None
     ) -> int:
         """Empty the named views and apply the whole log again, batch by batch."""
-        selected = list(names or self.projections)
+        selected = list(dict.fromkeys(names or self.projections))
         for name in selected:
             if name not in self.projections:
                 raise KeyError(name)
         with self._lock:
             with self.db.write.begin() as conn:
+                self._lock_positions(conn, selected)
                 for name in selected:
                     for table in reversed(self.projections[name].tables):
                         conn.execute(table.delete())
-                    conn.execute(
-                        tracking.update().where(tracking.c.name == name).values(position=0)
-                    )
-            return self.catch_up(selected, progress=progress)
+                conn.execute(
+                    tracking.update().where(tracking.c.name.in_(selected)).values(position=0)
+                )
+            return self._catch_up(selected, None, progress, self.rebuild_batch_size)
 
     # -- following in the background ---------------------------------------------------
 

@@ -9,7 +9,7 @@ from eventsourcing.domain import DomainEvent
 from sqlalchemy.engine import Connection
 
 from projections.db import UTCDateTime, metadata
-from projections.runner import Projection
+from projections.runner import Changes, Projection
 
 timeline = sa.Table(
     "yimai_timeline",
@@ -29,16 +29,15 @@ class TimelineProjection(Projection):
     name = "timeline"
     tables = (timeline,)
 
-    def apply(self, conn: Connection, event: DomainEvent, position: int) -> None:
-        conn.execute(
-            timeline.insert().values(
-                position=position,
-                originator_id=event.originator_id,
-                originator_version=event.originator_version,
-                event=type(event).__qualname__,
-                actor=getattr(event, "actor", "") or "",
-                stamped_at=event.timestamp,
-            )
+    def apply(self, changes: Changes, event: DomainEvent, position: int) -> None:
+        changes.insert(
+            timeline,
+            position=position,
+            originator_id=event.originator_id,
+            originator_version=event.originator_version,
+            event=type(event).__qualname__,
+            actor=getattr(event, "actor", "") or "",
+            stamped_at=event.timestamp,
         )
 
 

@@ -88,7 +88,9 @@ def test_demo_then_status_then_rebuild(sqlite_url: str, capsys: pytest.CaptureFi
     assert head > 100
     assert f"read model roster: {head}" in status
     assert main(["--database", sqlite_url, "rebuild", "roster"]) == 0
-    assert f"up to position {head}" in capsys.readouterr().out
+    rebuilt = capsys.readouterr().out
+    assert f"up to position {head}" in rebuilt
+    assert f"{head:,} events in" in rebuilt and "events/s" in rebuilt
     assert main(["--database", sqlite_url, "rebuild", "nonsense"]) == 2
 
 

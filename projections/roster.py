@@ -741,43 +741,30 @@ class SQLAlchemyRosterView:
 
     # -- what the application asks of the read model (RosterOccupancy) --
 
-    def open_children(self, unit_id: UUID) -> int:
+    def _count(self, *where: Any) -> int:
         with self.db.read.connect() as conn:
-            return int(
-                conn.execute(
-                    sa.select(sa.func.count()).where(
-                        units.c.parent_id == unit_id, units.c.status == "open"
-                    )
-                ).scalar_one()
-            )
+            return int(conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one())
+
+    def open_children(self, unit_id: UUID) -> int:
+        return self._count(units.c.parent_id == unit_id, units.c.status == "open")
 
     def active_members(self, unit_id: UUID) -> int:
-        with self.db.read.connect() as conn:
-            return int(
-                conn.execute(
-                    sa.select(sa.func.count()).where(
-                        members.c.status == "active",
-                        sa.or_(
-                            members.c.community_id == unit_id,
-                            members.c.branch_id == unit_id,
-                            members.c.group_id == unit_id,
-                            members.c.resident_unit_id == unit_id,
-                        ),
-                    )
-                ).scalar_one()
-            )
+        return self._count(
+            members.c.status == "active",
+            sa.or_(
+                members.c.community_id == unit_id,
+                members.c.branch_id == unit_id,
+                members.c.group_id == unit_id,
+                members.c.resident_unit_id == unit_id,
+            ),
+        )
 
     def open_households(self, unit_id: UUID) -> int:
-        with self.db.read.connect() as conn:
-            return int(
-                conn.execute(
-                    sa.select(sa.func.count()).where(
-                        households.c.status == "open",
-                        sa.or_(
-                            households.c.community_id == unit_id,
-                            households.c.branch_id == unit_id,
-                            households.c.group_id == unit_id,
-                        ),
-                    )
-                ).scalar_one()
-            )
+        return self._count(
+            households.c.status == "open",
+            sa.or_(
+                households.c.community_id == unit_id,
+                households.c.branch_id == unit_id,
+                households.c.group_id == unit_id,
+            ),
+        )

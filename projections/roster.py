@@ -450,6 +450,19 @@ def _count(conn: Connection, column: sa.Column[Any], *where: Any) -> dict[UUID, 
     return {k: n for k, n in conn.execute(query) if k is not None}
 
 
+def _check_page(offset: int, limit: int) -> None:
+    if limit < 1 or limit > 500:
+        raise InvalidInputError("limit", "must be between 1 and 500")
+    if offset < 0:
+        raise InvalidInputError("offset", "cannot be negative")
+
+
+def _contains(text: str, *columns: sa.Column[Any]) -> sa.ColumnElement[bool]:
+    """Any of the columns contains `text` literally (LIKE wildcards in it are escaped)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.or_(*(c.like(f"%{escaped}%", escape="\\") for c in columns))
+
+
 class SQLAlchemyRosterView:
     """Queries over the roster read model; every query checks the reader's right."""
 
@@ -553,10 +566,7 @@ class SQLAlchemyRosterView:
     ) -> Page:
         """Members whose name or phone contains `query`, optionally within one unit."""
         self._prepare(actor, min_position)
-        if limit < 1 or limit > 500:
-            raise InvalidInputError("limit", "must be between 1 and 500")
-        if offset < 0:
-            raise InvalidInputError("offset", "cannot be negative")
+        _check_page(offset, limit)
         branch = units.alias("branch")
         group = units.alias("grp")
         linked = (
@@ -569,13 +579,7 @@ class SQLAlchemyRosterView:
         if len(q) > 40:
             raise InvalidInputError("q", "is longer than 40 characters")
         if q:
-            pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append(
-                sa.or_(
-                    members.c.name.like(pattern, escape="\\"),
-                    members.c.phone.like(pattern, escape="\\"),
-                )
-            )
+            where.append(_contains(q, members.c.name, members.c.phone))
         if unit_id is not None:
             where.append(
                 sa.or_(
@@ -657,10 +661,7 @@ class SQLAlchemyRosterView:
         min_position: int = 0,
     ) -> Page:
         self._prepare(actor, min_position)
-        if limit < 1 or limit > 500:
-            raise InvalidInputError("limit", "must be between 1 and 500")
-        if offset < 0:
-            raise InvalidInputError("offset", "cannot be negative")
+        _check_page(offset, limit)
         where: list[Any] = [households.c.status == "open"]
         if unit_id is not None:
             where.append(
@@ -672,13 +673,8 @@ class SQLAlchemyRosterView:
             )
         q = (query or "").strip()
         if q:
-            pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where.append(
-                sa.or_(
-                    households.c.head_name.like(pattern, escape="\\"),
-                    households.c.head_phone.like(pattern, escape="\\"),
-                    households.c.building.like(pattern, escape="\\"),
-                )
+                _contains(q, households.c.head_name, households.c.head_phone, households.c.building)
             )
         linked = (
             sa.select(sa.func.count())

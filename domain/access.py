@@ -27,19 +27,65 @@ class Permission(StrEnum):
     ACCOUNTS_READ = "accounts.read"
     ACCOUNTS_MANAGE = "accounts.manage"
     AUDIT_READ = "audit.read"
+    #: Read requests, micro-wishes and alliance needs with their personal fields.
+    REQUESTS_READ = "requests.read"
+    #: Place a resident's request (or post a wish) and withdraw it on their word.
+    REQUESTS_PLACE = "requests.place"
+    #: The committee's sorting: classify, reject, merge; list alliance needs.
+    REQUESTS_TRIAGE = "requests.triage"
+    #: Claim for oneself (an account linked to a member) and act as the claimant.
+    REQUESTS_CLAIM = "requests.claim"
+    #: Record a claim, progress or resolution for a member who has no account.
+    REQUESTS_RECORD = "requests.record"
+    #: Give to another member, accept, send back, press, escalate, publish, close.
+    REQUESTS_SUPERVISE = "requests.supervise"
+    #: Record the return visit (the resident's satisfaction) and confirm fulfilments.
+    REQUESTS_VISIT = "requests.visit"
+    #: Extend and change the category catalogue.
+    CATALOGUE_MANAGE = "catalogue.manage"
 
 
-_ALL_READS = {Permission.ROSTER_READ, Permission.AUDIT_READ, Permission.ACCOUNTS_READ}
+_ALL_READS = {
+    Permission.ROSTER_READ,
+    Permission.AUDIT_READ,
+    Permission.ACCOUNTS_READ,
+    Permission.REQUESTS_READ,
+}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.CLERK: frozenset({Permission.ROSTER_READ, Permission.ROSTER_WRITE}),
-    Role.CADRE: frozenset({Permission.ROSTER_READ, Permission.ROSTER_WRITE}),
+    Role.CLERK: frozenset(
+        {
+            Permission.ROSTER_READ,
+            Permission.ROSTER_WRITE,
+            Permission.REQUESTS_READ,
+            Permission.REQUESTS_PLACE,
+            Permission.REQUESTS_TRIAGE,
+            Permission.REQUESTS_RECORD,
+            Permission.REQUESTS_VISIT,
+        }
+    ),
+    Role.CADRE: frozenset(
+        {
+            Permission.ROSTER_READ,
+            Permission.ROSTER_WRITE,
+            Permission.REQUESTS_READ,
+            Permission.REQUESTS_PLACE,
+            Permission.REQUESTS_CLAIM,
+        }
+    ),
     Role.SUPERVISOR: frozenset(
         {
             Permission.ROSTER_READ,
             Permission.ROSTER_WRITE,
             Permission.ORG_MANAGE,
             Permission.AUDIT_READ,
+            Permission.REQUESTS_READ,
+            Permission.REQUESTS_PLACE,
+            Permission.REQUESTS_TRIAGE,
+            Permission.REQUESTS_CLAIM,
+            Permission.REQUESTS_RECORD,
+            Permission.REQUESTS_SUPERVISE,
+            Permission.REQUESTS_VISIT,
         }
     ),
     Role.REVIEWER: frozenset(_ALL_READS),
@@ -62,6 +108,13 @@ class Principal:
             raise PermissionDeniedError(
                 f"{self.username} may not do this: it needs the right '{permission}'"
             )
+
+    def require_any(self, *permissions: Permission) -> None:
+        if not any(self.can(p) for p in permissions):
+            if len(permissions) == 1:
+                self.require(permissions[0])
+            names = " or ".join(f"'{p}'" for p in permissions)
+            raise PermissionDeniedError(f"{self.username} may not do this: it needs {names}")
 
 
 #: The actor of bootstrap commands run by `yimai init` / `yimai demo` on the machine

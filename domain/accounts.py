@@ -66,6 +66,9 @@ class Account(YimaiAggregate):
         self.display_name = display_name
         self.roles = frozenset(Role(r) for r in roles)
         self.active = True
+        #: The member this account's holder is, if any: claims made by the account are
+        #: that member's (points and stars go to members, not to accounts).
+        self.member_id: UUID | None = None
 
     @event("RolesChanged")
     def change_roles(self, roles: list[str], reason: str) -> None:
@@ -88,6 +91,14 @@ class Account(YimaiAggregate):
         if self.active:
             raise AccountError("already_enabled", "the account is already enabled")
         self.active = True
+
+    @event("MemberLinked")
+    def link_member(self, member_id: UUID | None, reason: str) -> None:
+        if not reason.strip():
+            raise AccountError("reason_required", "a reason is required to link a member")
+        if member_id == self.member_id:
+            raise AccountError("same_member", "the account is already linked so")
+        self.member_id = member_id
 
     @event("PasswordChanged")
     def record_password_change(self, by_owner: bool) -> None:

@@ -1,21 +1,19 @@
 """The one Application: every command of every capability, so all events share one log.
 
 Commands take `actor=` (a Principal), check the actor's rights, load what one rule
-spans, call one method, save once, and return a Receipt with the log position.
+spans, call one method, save once, and return a Receipt with the log position. The
+plumbing is in `domain.app_base`; the four orders' commands in `domain.orders`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
-from typing import Any, ClassVar, ParamSpec, Protocol, TypeVar
+from datetime import date
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 from eventsourcing.utils import resolve_topic
 
 from domain import validation as v
@@ -23,12 +21,12 @@ from domain.access import Permission, Principal, Role
 from domain.accounts import (
     Account,
     AccountError,
-    CredentialStore,
     check_password,
     normalize_username,
     parse_roles,
 )
-from domain.base import DateAsISO, FrozensetAsList, acting_as
+from domain.app_base import CONFLICT_RETRIES, RosterOccupancy, command
+from domain.base import acting_as
 from domain.dto import (
     AccountInfo,
     HistoryEntry,
@@ -42,13 +40,14 @@ from domain.dto import (
 )
 from domain.errors import (
     AuthenticationError,
-    ConcurrencyError,
     DuplicateError,
     InvalidInputError,
     NotFoundError,
     ThrottledError,
 )
-from domain.personal import ERASED, KeyStore, PersonalData
+from domain.orders import Orders
+from domain.personal import ERASED
+from domain.requests import Category, ReceiptCode, Request
 from domain.roster import (
     AppointmentRole,
     BranchKind,
@@ -67,25 +66,12 @@ from domain.roster import (
     RosterError,
     UnitLevel,
 )
+from domain.wishes import Need, UnitClaims, Wish
 
-P = ParamSpec("P")
-R = TypeVar("R")
-A = TypeVar("A", bound=Aggregate)
+__all__ = ["CONFLICT_RETRIES", "MAX_LOGIN_FAILURES", "RosterOccupancy", "Yimai", "command"]
 
-#: How often a command is retried when another writer changed the same aggregate.
-CONFLICT_RETRIES = 3
 #: Failed logins allowed per user name within the throttle window.
 MAX_LOGIN_FAILURES = 5
-
-
-class RosterOccupancy(Protocol):
-    """What the read model knows that no single aggregate does."""
-
-    def open_children(self, unit_id: UUID) -> int: ...
-
-    def active_members(self, unit_id: UUID) -> int: ...
-
-    def open_households(self, unit_id: UUID) -> int: ...
 
 
 def _age(birth: date, today: date) -> int:
@@ -99,89 +85,8 @@ def _check_joined_after_18(joined: date, birth_iso: str | None) -> None:
         raise InvalidInputError("joined_party_on", "is before the member's 18th birthday")
 
 
-def command(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Check the actor's right, record it as the actor of every event, retry conflicts."""
-
-    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            actor = kwargs.get("actor")
-            if not isinstance(actor, Principal):
-                raise TypeError(f"{fn.__name__}() needs actor=Principal")
-            actor.require(permission)
-            for attempt in range(CONFLICT_RETRIES):
-                try:
-                    with acting_as(actor.username):
-                        return fn(*args, **kwargs)
-                except RecordConflictError:
-                    if attempt == CONFLICT_RETRIES - 1:
-                        raise ConcurrencyError(
-                            "someone else changed this at the same time; reload and try again"
-                        ) from None
-            raise AssertionError("unreachable")
-
-        return wrapper
-
-    return decorate
-
-
-class Yimai(Application):
-    """The system of record: roster, accounts (and later points, requests, audit)."""
-
-    name = "Yimai"
-
-    def __init__(
-        self,
-        env: dict[str, str] | None = None,
-        *,
-        keys: KeyStore,
-        credentials: CredentialStore,
-        occupancy: RosterOccupancy,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        tz: tzinfo = UTC,
-    ) -> None:
-        super().__init__(env)
-        self.personal = PersonalData(keys)
-        self.credentials = credentials
-        self.occupancy = occupancy
-        self.clock = clock
-        self.tz = tz
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
-        transcoder.register(FrozensetAsList())
-
-    # -- plumbing ---------------------------------------------------------------
-
-    def today(self) -> date:
-        """The date at the station (its time zone), against which "future" is judged."""
-        return self.clock().astimezone(self.tz).date()
-
-    def _commit(self, *aggregates: Aggregate) -> int:
-        recordings = self.save(*aggregates)
-        if not recordings:
-            raise RosterError("nothing_changed", "the command changed nothing")
-        return recordings[-1].notification.id
-
-    def _get(
-        self, cls: type[A], aggregate_id: UUID | str | None, kind: str, field: str = "id"
-    ) -> A:
-        ident = v.uuid(field, aggregate_id)
-        try:
-            aggregate: Aggregate = self.repository.get(ident)
-        except AggregateNotFoundError:
-            raise NotFoundError(kind, ident) from None
-        if not isinstance(aggregate, cls):
-            raise NotFoundError(kind, ident)
-        return aggregate
-
-    def last_position(self) -> int:
-        return self.recorder.max_notification_id() or 0
-
-    def is_initialized(self) -> bool:
-        """True once any account exists (the log starts with the first admin)."""
-        return self.last_position() > 0
+class Yimai(Orders):
+    """The system of record: roster, accounts, the four orders (later points, audit)."""
 
     # -- organization -------------------------------------------------------------
 
@@ -911,12 +816,33 @@ class Yimai(Application):
             raise AuthenticationError("the account is disabled")
         return Principal(account.username, account.roles)
 
+    @command(Permission.ACCOUNTS_MANAGE)
+    def link_account_member(
+        self, username: str, member_id: UUID | str | None, reason: str, *, actor: Principal
+    ) -> Receipt:
+        """Say which member an account's holder is (or none): their claims are that
+        member's, and they never accept or visit back their own work."""
+        account = self._account(username)
+        reason = v.text("reason", reason, max_len=500)
+        target: UUID | None = None
+        if member_id:
+            member = self._get(Member, v.uuid("member_id", member_id), "member", "member_id")
+            member.check_active()
+            target = member.id
+        account.link_member(target, reason)
+        return Receipt(account.id, self._commit(account))
+
     def get_account(self, username: str, *, actor: Principal) -> AccountInfo:
         if normalize_username(username) != actor.username:
             actor.require(Permission.ACCOUNTS_READ)
         a = self._account(username)
         return AccountInfo(
-            a.username, a.display_name, sorted(r.value for r in a.roles), a.active, a.version
+            a.username,
+            a.display_name,
+            sorted(r.value for r in a.roles),
+            a.active,
+            a.version,
+            a.member_id,
         )
 
     # -- history ---------------------------------------------------------------------
@@ -930,7 +856,15 @@ class Yimai(Application):
         HouseholdLink: Permission.ROSTER_READ,
         Account: Permission.ACCOUNTS_READ,
         PersonIndex: Permission.AUDIT_READ,
+        Category: Permission.REQUESTS_READ,
+        Request: Permission.REQUESTS_READ,
+        Wish: Permission.REQUESTS_READ,
+        Need: Permission.REQUESTS_READ,
+        UnitClaims: Permission.REQUESTS_READ,
+        ReceiptCode: Permission.AUDIT_READ,
     }
+    #: Sealed texts of the four orders that readers of a history see opened.
+    OPENED_TEXTS: ClassVar[frozenset[str]] = frozenset({"note", "solution", "comment"})
 
     def get_history(
         self,
@@ -966,11 +900,12 @@ class Yimai(Application):
                     "originator_topic",
                 }
             }
-            for key in ("personal",):
+            if data.get("personal"):
+                data["personal"] = "[sealed]"
+            opens = cls in (Request, Wish, Need)
+            for key in self.OPENED_TEXTS:
                 if data.get(key):
-                    data[key] = "[sealed]"
-            if data.get("note"):
-                data["note"] = "[sealed]"
+                    data[key] = self.open_text(ident, data[key]) if opens else "[sealed]"
             entries.append(
                 HistoryEntry(
                     version=e.originator_version,

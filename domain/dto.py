@@ -120,6 +120,7 @@ class AccountInfo:
     roles: list[str]
     active: bool
     version: int
+    member_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,110 @@ class HistoryEntry:
     timestamp: datetime
     actor: str
     fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlacedReceipt(Receipt):
+    """A placed request's receipt: with the short code the resident keeps."""
+
+    receipt_code: str = ""
+
+
+@dataclass
+class RequestDraft:
+    """A resident's request as taken at the counter, on a visit or online."""
+
+    channel: str
+    category: str
+    description: str
+    community_id: UUID | str | None
+    requester_kind: str
+    branch_id: UUID | str | None = None
+    building: str | None = None
+    urgency: str = "normal"
+    household_id: UUID | str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    """One request as staff see it: its personal fields opened, its clock worked out."""
+
+    id: UUID
+    version: int
+    receipt_code: str
+    state: str
+    channel: str
+    category: str
+    urgency: str
+    community_id: UUID
+    branch_id: UUID | None
+    building: str | None
+    requester_kind: str
+    requester_id: UUID | None
+    description: str
+    contact_name: str | None
+    contact_phone: str | None
+    placed_at: datetime
+    claim_due_at: datetime
+    due_at: datetime
+    overdue: bool
+    paused: bool
+    paused_seconds: int
+    claimant_id: UUID | None
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    presses: int
+    escalated: bool
+    satisfaction: str | None
+    summary: str | None
+    merged_into: UUID | None
+    duplicates: list[UUID]
+    moves: list[dict[str, Any]]
+    erased: bool
+
+
+@dataclass
+class WishDraft:
+    """A micro-wish posted for a resident."""
+
+    community_id: UUID | str | None
+    title: str
+    wish: str
+    branch_id: UUID | str | None = None
+    household_id: UUID | str | None = None
+    resident_name: str | None = None
+    contact_phone: str | None = None
+
+
+@dataclass
+class NeedDraft:
+    """An alliance need the committee lists for resident units to claim."""
+
+    community_id: UUID | str | None
+    title: str
+    description: str
+    alliance: str
+    branch_id: UUID | str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimableDetail:
+    """A micro-wish or alliance need as staff see it."""
+
+    id: UUID
+    version: int
+    kind: str
+    state: str
+    community_id: UUID
+    branch_id: UUID | None
+    title: str
+    claimant_id: UUID | None
+    claimed_at: datetime | None
+    fulfilled_at: datetime | None
+    summary: str | None
+    moves: list[dict[str, Any]]
+    #: Micro-wish: the resident and the wish, opened; alliance need: its description.
+    details: dict[str, str | None]
+    erased: bool

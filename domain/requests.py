@@ -149,8 +149,37 @@ def _need(reason: str, message: str) -> None:
         raise RequestError("reason_required", message)
 
 
+class ReceiptCode(YimaiAggregate):
+    """The index that keeps receipt codes unique: its id is derived from the code, and
+    it is saved with its request, so two requests can never be given the same code."""
+
+    id: UUID
+
+    @staticmethod
+    def id_for(code: str) -> UUID:
+        return derived_id("receipt", code.strip().upper())
+
+    @event("Issued")
+    def __init__(self, code: str, request_id: UUID) -> None:
+        self.code = code
+        self.request_id = request_id
+
+
+def limits_for(claim_hours: int, resolve_hours: int, urgency: str) -> tuple[int, int]:
+    """The time limits of one request: an urgent one gets half of its category's."""
+    if Urgency(urgency) == Urgency.URGENT:
+        return max(1, claim_hours // 2), max(1, resolve_hours // 2)
+    return claim_hours, resolve_hours
+
+
 class Request(YimaiAggregate):
-    """A resident's request (群众下单) and everything that happens to it."""
+    """A resident's request (群众下单) and everything that happens to it.
+
+    The claimant is a member (points and stars go to members); which account may act
+    for the claimant is the Application's business. Text that may name people (the
+    description and contact, progress notes, the solution, the resident's comment) is
+    sealed under the request's own key; reasons for moves are the staff's own words.
+    """
 
     id: UUID
 
@@ -186,7 +215,7 @@ class Request(YimaiAggregate):
         self.personal = personal
         self.placed_at = placed_at
         self.state = RequestState.PLACED
-        self.claimant: str | None = None
+        self.claimant: UUID | None = None
         self.claimed_at: datetime | None = None
         self.resolved_at: datetime | None = None
         self.paused_since: datetime | None = None
@@ -196,6 +225,7 @@ class Request(YimaiAggregate):
         self.moves: list[dict[str, Any]] = []
         self.satisfaction: Satisfaction | None = None
         self.summary: str | None = None
+        self.published_at: datetime | None = None
         self.merged_into: UUID | None = None
         self.duplicates: list[UUID] = []
 
@@ -208,15 +238,11 @@ class Request(YimaiAggregate):
                 rule, f"the request is {self.state.value}; this needs it to be {names}"
             )
 
-    def check_claimant(self, username: str) -> None:
-        if self.claimant != username:
-            raise RequestError("not_the_claimant", "only the cadre who holds the request may")
-
     # -- the clock ----------------------------------------------------------------------
 
     def paused_for(self, now: datetime) -> timedelta:
         running = now - self.paused_since if self.paused_since else timedelta()
-        return self.paused + running
+        return self.paused + max(running, timedelta())
 
     def due_at(self, now: datetime) -> datetime:
         """When the request must be resolved, pauses added on."""
@@ -249,45 +275,42 @@ class Request(YimaiAggregate):
     # -- claiming -----------------------------------------------------------------------
 
     @event("Claimed")
-    def claim(self, claimant: str, at: datetime) -> None:
+    def claim(self, claimant: UUID, at: datetime) -> None:
         if self.state == RequestState.CLAIMED:
-            raise RequestError("already_claimed", "another cadre has already claimed it")
+            raise RequestError("already_claimed", "someone has already claimed this request")
         self.check_state("claim_state", RequestState.CLASSIFIED)
         self.claimant = claimant
         self.claimed_at = self.claimed_at or at
         self.state = RequestState.CLAIMED
 
     @event("Released")
-    def release(self, claimant: str, reason: str) -> None:
+    def release(self, reason: str) -> None:
         _need(reason, "a reason is required to release a request")
         self.check_state("release_state", RequestState.CLAIMED)
-        self.check_claimant(claimant)
-        self.moves.append({"move": "released", "from": claimant, "reason": reason})
+        self.moves.append({"move": "released", "from": self.claimant, "reason": reason})
         self.claimant = None
         self.state = RequestState.CLASSIFIED
 
     @event("Given")
-    def give(self, to: str, reason: str, at: datetime) -> None:
+    def give(self, to: UUID, reason: str, at: datetime) -> None:
         _need(reason, "a reason is required to give a request to someone else")
         self.check_state("give_state", RequestState.CLASSIFIED, RequestState.CLAIMED)
         if to == self.claimant:
-            raise RequestError("same_claimant", f"{to} already holds the request")
+            raise RequestError("same_claimant", "that member already holds the request")
         self.moves.append({"move": "given", "from": self.claimant, "to": to, "reason": reason})
         self.claimant = to
         self.claimed_at = self.claimed_at or at
         self.state = RequestState.CLAIMED
 
     @event("ProgressNoted")
-    def note_progress(self, claimant: str, note: str) -> None:
+    def note_progress(self, note: str) -> None:
         _need(note, "a progress note cannot be empty")
         self.check_state("progress_state", RequestState.CLAIMED)
-        self.check_claimant(claimant)
 
     @event("Resolved")
-    def resolve(self, claimant: str, solution: str, evidence: list[str], at: datetime) -> None:
+    def resolve(self, solution: str, evidence: list[str], at: datetime) -> None:
         _need(solution, "say how the request was solved")
         self.check_state("resolve_state", RequestState.CLAIMED)
-        self.check_claimant(claimant)
         if self.paused_since is not None:
             raise RequestError("clock_paused", "resume the clock before resolving")
         self.resolved_at = at
@@ -309,8 +332,11 @@ class Request(YimaiAggregate):
         self.state = RequestState.CLAIMED
 
     @event("Pressed")
-    def press(self, note: str) -> None:
-        self.check_state("press_state", *WORKING)
+    def press(self, reason: str) -> None:
+        _need(reason, "say what the press is about")
+        self.check_state(
+            "press_state", RequestState.PLACED, RequestState.CLASSIFIED, RequestState.CLAIMED
+        )
         self.presses += 1
 
     @event("Escalated")
@@ -341,12 +367,15 @@ class Request(YimaiAggregate):
     # -- the resident's word and publication -------------------------------------------------
 
     @event("Visited")
-    def record_visit(self, satisfaction: str, comment: str) -> None:
+    def record_visit(self, satisfaction: str, comment: str | None, reason: str | None) -> None:
+        """`comment` is sealed; `reason` is the staff's clear note of a reopening."""
         level = Satisfaction(satisfaction)
         self.check_state("visit_state", RequestState.ACCEPTED)
+        if self.requester_kind == RequesterKind.ANONYMOUS:
+            raise RequestError("anonymous_visit", "an anonymous requester cannot be visited")
         if level == Satisfaction.DISSATISFIED:
-            _need(comment, "say why the resident is dissatisfied: the request reopens with it")
-            self.moves.append({"move": "reopened", "to": self.claimant, "reason": comment})
+            _need(reason or "", "say why the resident is dissatisfied: the request reopens")
+            self.moves.append({"move": "reopened", "to": self.claimant, "reason": reason})
             self.resolved_at = None
             self.state = RequestState.CLAIMED
         else:
@@ -354,10 +383,15 @@ class Request(YimaiAggregate):
         self.satisfaction = level
 
     @event("Published")
-    def publish(self, summary: str) -> None:
+    def publish(self, summary: str, at: datetime) -> None:
         _need(summary, "a public summary is required")
-        self.check_state("publish_state", RequestState.VISITED)
+        if self.requester_kind == RequesterKind.ANONYMOUS:
+            # Nobody to visit: an accepted resolution is published as it stands.
+            self.check_state("publish_state", RequestState.VISITED, RequestState.ACCEPTED)
+        else:
+            self.check_state("publish_state", RequestState.VISITED)
         self.summary = summary
+        self.published_at = at
         self.state = RequestState.PUBLISHED
 
     @event("Closed")
@@ -373,13 +407,13 @@ class Request(YimaiAggregate):
         self.check_state(
             "withdraw_state", RequestState.PLACED, RequestState.CLASSIFIED, RequestState.CLAIMED
         )
-        self.state = RequestState.WITHDRAWN
+        self._end(RequestState.WITHDRAWN)
 
     @event("Rejected")
     def reject(self, reason: str) -> None:
         _need(reason, "a reason is required to reject a request as out of scope")
         self.check_state("reject_state", RequestState.PLACED, RequestState.CLASSIFIED)
-        self.state = RequestState.REJECTED
+        self._end(RequestState.REJECTED)
 
     @event("Merged")
     def merge_into(self, original_id: UUID, reason: str) -> None:
@@ -390,7 +424,13 @@ class Request(YimaiAggregate):
         if original_id == self.id:
             raise RequestError("merge_self", "a request cannot be a duplicate of itself")
         self.merged_into = original_id
-        self.state = RequestState.MERGED
+        self._end(RequestState.MERGED)
+
+    def _end(self, state: RequestState) -> None:
+        """An ended request's clock stops for good: a running pause ends with it (its
+        length no longer matters, since nothing is due any more)."""
+        self.paused_since = None
+        self.state = state
 
     @event("DuplicateAbsorbed")
     def absorb(self, duplicate_id: UUID) -> None:

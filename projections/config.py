@@ -37,6 +37,8 @@ class Settings:
     poll_interval: float = 0.5
     #: The stations' time zone: "today" and "in the future" are judged in it.
     timezone: str = "Asia/Shanghai"
+    #: Open claims a resident unit may hold on alliance needs at once.
+    unit_claim_limit: int = 2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -53,6 +55,7 @@ class Settings:
         for key, name in (
             ("YIMAI_TOKEN_MINUTES", "token_minutes"),
             ("YIMAI_MAX_BODY_BYTES", "max_body_bytes"),
+            ("YIMAI_UNIT_CLAIM_LIMIT", "unit_claim_limit"),
         ):
             if env.get(key):
                 try:
@@ -65,6 +68,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.lang not in ("zh", "en"):
             raise ConfigError("YIMAI_LANG must be 'zh' or 'en'")
+        if self.unit_claim_limit < 1:
+            raise ConfigError("YIMAI_UNIT_CLAIM_LIMIT must be at least 1")
         self.url  # noqa: B018  (validate early)
         self.tzinfo  # noqa: B018
 

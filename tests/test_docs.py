@@ -19,14 +19,16 @@ COMMON = {"originator_id", "originator_version", "timestamp", "actor", "originat
 
 
 def aggregates() -> list[type[YimaiAggregate]]:
-    """Every aggregate class in the domain package (each module imported first)."""
+    """Every aggregate class in the domain package (each module imported first); a
+    private base such as `_Claimable` shares its events' code but records none itself."""
     for module in pkgutil.iter_modules(domain.__path__):
         importlib.import_module(f"domain.{module.name}")
     found: list[type[YimaiAggregate]] = []
     todo = [YimaiAggregate]
     while todo:
         for sub in todo.pop().__subclasses__():
-            if sub.__module__.startswith("domain.") and sub not in found:
+            public = not sub.__name__.startswith("_")
+            if sub.__module__.startswith("domain.") and public and sub not in found:
                 found.append(sub)
             todo.append(sub)
     return found

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from domain.access import Principal
-from domain.dto import HouseholdCorrection, MemberCorrection, Receipt
+from domain.dto import (
+    HouseholdCorrection,
+    MemberCorrection,
+    NeedDraft,
+    Receipt,
+    RequestDraft,
+    WishDraft,
+)
 from domain.errors import DomainError
 from projections.system import System
 from tests.conftest import Org, Staff, household_draft, member_draft
@@ -162,3 +171,187 @@ def tell(system: System, staff: Staff, org: Org) -> Story:
     s.run(staff.admin, "disable_account", "li.ming", reason=True)
     s.run(staff.admin, "enable_account", "li.ming", reason=True)
     return s
+
+
+# -- the four orders ------------------------------------------------------------------
+
+#: Marker strings for the requester: they must never reach a public summary.
+REQUESTER = "慕容秋菊"
+REQUESTER_PHONE = "13755550123"
+DESCRIPTION = "3号楼2单元楼道灯不亮，晚上老人看不见台阶"
+SUMMARY = "3号楼楼道灯不亮，物业当日更换了灯具"
+
+#: The states a request passes through on its ordinary way, in order.
+REQUEST_STEPS = (
+    "placed",
+    "classified",
+    "claimed",
+    "resolved",
+    "accepted",
+    "visited",
+    "published",
+    "closed",
+)
+
+
+def request_draft(org: Org, **overrides: Any) -> RequestDraft:
+    """A resident's request at the counter (the requester's contact is personal data)."""
+    values: dict[str, Any] = dict(
+        channel="walk_in",
+        category="environment",
+        description=DESCRIPTION,
+        community_id=org.community,
+        requester_kind="resident",
+        branch_id=org.branch,
+        building="3号楼",
+        contact_name=REQUESTER,
+        contact_phone=REQUESTER_PHONE,
+    )
+    values.update(overrides)
+    return RequestDraft(**values)
+
+
+def request_in(
+    system: System,
+    actor: Principal,
+    org: Org,
+    state: str,
+    *,
+    claimant: UUID | None = None,
+    branch: UUID | None = None,
+    paused: bool = False,
+    **draft: Any,
+) -> UUID:
+    """A request brought to `state` along the ordinary way (by an actor holding every
+    right needed, recording `claimant`'s claim), optionally with its clock paused."""
+    app = system.app
+    target = REQUEST_STEPS.index(state)
+    rid = app.place_request(request_draft(org, **draft), actor=actor).id
+    steps: list[Callable[[], Any]] = [
+        lambda: app.classify_request(rid, branch_id=branch or org.branch, actor=actor),
+        lambda: app.claim_request(rid, member_id=claimant, actor=actor),
+        lambda: app.resolve_request(rid, "更换了灯具", evidence=["photo:1"], actor=actor),
+        lambda: app.accept_resolution(rid, actor=actor),
+        lambda: app.record_visit(rid, "satisfied", actor=actor),
+        lambda: app.publish_request(rid, SUMMARY, actor=actor),
+        lambda: app.close_request(rid, actor=actor),
+    ]
+    for step in steps[:target]:
+        step()
+    if paused:
+        app.pause_clock(rid, "等待居民出差回来", actor=actor)
+    return rid
+
+
+def wish_in(
+    system: System, actor: Principal, org: Org, state: str, *, claimant: UUID | None = None
+) -> UUID:
+    """A micro-wish brought to `state` (open, claimed, fulfilled, confirmed, published)."""
+    app = system.app
+    steps = ("open", "claimed", "fulfilled", "confirmed", "published")
+    wid = app.post_wish(
+        WishDraft(
+            community_id=org.community,
+            branch_id=org.branch,
+            title="想要一副老花镜",
+            wish="看报纸看不清，想要一副老花镜",
+            resident_name=REQUESTER,
+            contact_phone=REQUESTER_PHONE,
+        ),
+        actor=actor,
+    ).id
+    actions: list[Callable[[], Any]] = [
+        lambda: app.claim_wish(wid, member_id=claimant, actor=actor),
+        lambda: app.fulfil_wish(wid, "送到老人家中", actor=actor),
+        lambda: app.confirm_wish(wid, actor=actor),
+        lambda: app.publish_wish(wid, "为独居老人送去一副老花镜", actor=actor),
+    ]
+    for action in actions[: steps.index(state)]:
+        action()
+    return wid
+
+
+def need_in(
+    system: System, actor: Principal, org: Org, state: str, *, unit: UUID | None = None
+) -> UUID:
+    """An alliance need brought to `state` (open, claimed, fulfilled, confirmed, published)."""
+    app = system.app
+    steps = ("open", "claimed", "fulfilled", "confirmed", "published")
+    nid = app.list_need(
+        NeedDraft(
+            community_id=org.community,
+            branch_id=org.branch,
+            title="小区健身器材维修",
+            description="三处健身器材需要更换螺丝与护垫",
+            alliance="物业服务联盟",
+        ),
+        actor=actor,
+    ).id
+    actions: list[Callable[[], Any]] = [
+        lambda: app.claim_need(nid, unit or "", actor=actor),
+        lambda: app.fulfil_need(nid, "供电公司志愿者到场维修", actor=actor),
+        lambda: app.confirm_need(nid, actor=actor),
+        lambda: app.publish_need(nid, "供电公司志愿者修好了健身器材", actor=actor),
+    ]
+    for action in actions[: steps.index(state)]:
+        action()
+    return nid
+
+
+class Clock:
+    """A clock a test moves by hand: `system.app.clock = clock`."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass
+class People:
+    """Members who claim: two with staff accounts linked to them, two without."""
+
+    cadre: UUID  # the member the cadre account's holder is
+    supervisor: UUID  # the member the supervisor account's holder is
+    helper: UUID  # a volunteer without an account (a clerk records for them)
+    helper2: UUID
+
+
+def open_people(system: System, staff: Staff, org: Org) -> People:
+    app = system.app
+
+    def member(name: str, phone: str) -> UUID:
+        return app.register_member(
+            member_draft(org.branch, name=name, phone=phone), actor=staff.clerk
+        ).id
+
+    p = People(
+        member("王干部", "13811110001"),
+        member("赵书记", "13811110002"),
+        member("钱志愿", "13811110003"),
+        member("孙志愿", "13811110004"),
+    )
+    app.link_account_member("cadre", p.cadre, "本人", actor=staff.admin)
+    app.link_account_member("supervisor", p.supervisor, "本人", actor=staff.admin)
+    return p
+
+
+class Desk:
+    """Runs one command and returns the one event it stored (with its actor checked)."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+
+    def __call__(self, actor: Principal, command: str, *args: Any, **kw: Any) -> Any:
+        start = self.system.app.last_position()
+        receipt = getattr(self.system.app, command)(*args, actor=actor, **kw)
+        (event,) = events_after(self.system, start)
+        assert event.originator_id == receipt.id
+        assert receipt.position == start + 1
+        assert event.actor == actor.username
+        return event

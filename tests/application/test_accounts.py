@@ -15,8 +15,9 @@ from domain.errors import (
     RuleViolationError,
     ThrottledError,
 )
+from domain.requests import DEFAULT_CATEGORIES
 from projections.system import System
-from tests.application.support import last_event, names, refused
+from tests.application.support import events_after, last_event, names, refused
 from tests.conftest import ADMIN_PASSWORD, PASSWORD, Staff, make_system
 
 
@@ -205,17 +206,21 @@ def test_only_admins_manage_accounts_and_others_see_only_their_own(
 
 
 def test_a_database_is_initialised_once(database_url: str) -> None:
-    """The first admin is the first event; a second initialisation is refused."""
+    """The first admin is the first event, then the default catalogue; a second
+    initialisation is refused."""
     s = make_system(database_url)
     try:
         assert not s.is_initialized()
         receipt = s.initialize("chief", ADMIN_PASSWORD, "主任")
-        assert receipt.position == 1 == s.app.last_position()
+        head = 1 + len(DEFAULT_CATEGORIES)
+        assert receipt.position == 1
+        assert s.app.last_position() == head
+        assert names(events_after(s, 0)) == ["Account.Opened"] + ["Category.Defined"] * (head - 1)
         assert s.is_initialized()
         with pytest.raises(RuleViolationError) as caught:
             s.initialize("other", ADMIN_PASSWORD)
         assert caught.value.rule == "already_initialized"
-        assert s.app.last_position() == 1
+        assert s.app.last_position() == head
         assert s.app.authenticate("chief", ADMIN_PASSWORD).roles == {Role.ADMIN}
     finally:
         s.shutdown()

@@ -20,6 +20,8 @@ accounts = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("opened_at", UTCDateTime, nullable=False),
     sa.Column("id", sa.Uuid, nullable=False, unique=True),
+    # The member the account's holder is (claims made by the account are theirs).
+    sa.Column("member_id", sa.Uuid),
     # Events name an account by its id: the read model's batches find rows by it.
     info={"row_key": "id"},
 )
@@ -29,7 +31,13 @@ class AccountsProjection(Projection):
     name = "accounts"
     tables = (accounts,)
     handles = frozenset(
-        {"Account.Opened", "Account.RolesChanged", "Account.Disabled", "Account.Enabled"}
+        {
+            "Account.Opened",
+            "Account.RolesChanged",
+            "Account.Disabled",
+            "Account.Enabled",
+            "Account.MemberLinked",
+        }
     )
 
     def apply(self, changes: Changes, e: Any, position: int) -> None:
@@ -43,9 +51,12 @@ class AccountsProjection(Projection):
                 active=True,
                 opened_at=e.timestamp,
                 id=e.originator_id,
+                member_id=None,
             )
         elif kind == "Account.RolesChanged":
             changes.update(accounts, e.originator_id, roles=",".join(e.roles))
+        elif kind == "Account.MemberLinked":
+            changes.update(accounts, e.originator_id, member_id=e.member_id)
         else:
             changes.update(accounts, e.originator_id, active=kind == "Account.Enabled")
 

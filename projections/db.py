@@ -27,6 +27,15 @@ tracking = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
 )
 
+#: The shape each read model's tables were created with: when the code's shape differs,
+#: the read model's tables are made anew and rebuilt from the events.
+read_schemas = sa.Table(
+    "yimai_read_schemas",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+)
+
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Aware UTC datetimes on both databases (SQLite has no time zones)."""

@@ -14,6 +14,7 @@ table and statement shape just before the commit.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -27,7 +28,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy.engine import Connection
 
 from domain.application import Yimai
-from projections.db import Database, tracking
+from projections.db import Database, read_schemas, tracking
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,22 @@ class Projection:
         raise NotImplementedError
 
 
+def fingerprint(tables: Iterable[sa.Table]) -> str:
+    """A digest of tables' names, columns, types, keys and indexes."""
+    parts = []
+    for table in tables:
+        parts.append(f"table {table.name}")
+        for c in table.columns:
+            parts.append(f"  {c.name} {c.type!r} null={c.nullable} pk={c.primary_key}")
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            cols = ",".join(c.name for c in index.columns)
+            parts.append(f"  index {index.name} ({cols}) unique={index.unique}")
+        for constraint in table.constraints:
+            if isinstance(constraint, sa.UniqueConstraint):
+                parts.append(f"  unique ({','.join(c.name for c in constraint.columns)})")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 class _Raced(Exception):
     """Another process advanced the view first; re-read and try again."""
 
@@ -231,11 +248,37 @@ class Runner:
     # -- positions -----------------------------------------------------------------
 
     def ensure_tracking(self) -> None:
+        """A tracking row per view; a view whose tables' shape changed since they were
+        created (a new release) gets new, empty tables and starts again from event 1."""
         with self.db.write.begin() as conn:
+            if not self.db.is_sqlite:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7041)"))
             known = set(conn.execute(sa.select(tracking.c.name)).scalars())
-            for name in self.projections:
+            shapes: dict[str, str] = {
+                row.name: row.fingerprint
+                for row in conn.execute(sa.select(read_schemas.c.name, read_schemas.c.fingerprint))
+            }
+            for name, projection in self.projections.items():
+                shape = fingerprint(projection.tables)
                 if name not in known:
                     conn.execute(tracking.insert().values(name=name, position=0))
+                elif shapes.get(name) != shape:
+                    log.warning("read model %s changed shape: rebuilding it", name)
+                    for table in reversed(projection.tables):
+                        table.drop(conn, checkfirst=True)
+                    for table in projection.tables:
+                        table.create(conn)
+                    conn.execute(
+                        tracking.update().where(tracking.c.name == name).values(position=0)
+                    )
+                if name not in shapes:
+                    conn.execute(read_schemas.insert().values(name=name, fingerprint=shape))
+                elif shapes[name] != shape:
+                    conn.execute(
+                        read_schemas.update()
+                        .where(read_schemas.c.name == name)
+                        .values(fingerprint=shape)
+                    )
 
     def positions(self) -> dict[str, int]:
         with self.db.read.connect() as conn:

@@ -12,6 +12,7 @@ from projections.accounts import AccountsProjection, SQLAlchemyAccountsView
 from projections.config import Settings
 from projections.db import Database, create_schema, open_database
 from projections.eventstore import eventsourcing_env
+from projections.requests import RequestsProjection, SQLAlchemyRequestsView
 from projections.roster import RosterProjection, SQLAlchemyRosterView
 from projections.runner import Runner
 from projections.stores import SecretStore, SQLCredentialStore, SQLKeyStore
@@ -49,6 +50,7 @@ class System:
     runner: Runner = field(init=False)
     roster: SQLAlchemyRosterView = field(init=False)
     accounts: SQLAlchemyAccountsView = field(init=False)
+    requests: SQLAlchemyRequestsView = field(init=False)
 
     def token_secret(self) -> bytes:
         if self.settings.secret_key:
@@ -64,9 +66,11 @@ class System:
             from domain.errors import RuleViolationError
 
             raise RuleViolationError("already_initialized", "this database already has accounts")
-        return self.app.open_account(
+        receipt = self.app.open_account(
             admin_user, display_name or admin_user, [Role.ADMIN.value], password, actor=SYSTEM
         )
+        self.app.seed_categories(actor=SYSTEM)
+        return receipt
 
     def shutdown(self) -> None:
         self.runner.stop()
@@ -87,6 +91,7 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
         credentials=SQLCredentialStore(db, settings.login_window_seconds),
         occupancy=_CaughtUpOccupancy(system),
         tz=settings.tzinfo,
+        unit_claim_limit=settings.unit_claim_limit,
     )
     system.runner = Runner(
         system.app,
@@ -95,11 +100,13 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
             RosterProjection(system.app.personal),
             AccountsProjection(),
             TimelineProjection(),
+            RequestsProjection(system.app.personal),
         ],
     )
     system.runner.ensure_tracking()
     system.roster = SQLAlchemyRosterView(db, system.runner.wait_for)
     system.accounts = SQLAlchemyAccountsView(db, system.runner.wait_for)
+    system.requests = SQLAlchemyRequestsView(db, system.runner.wait_for, settings.tzinfo)
     if follow:
         system.runner.start(settings.poll_interval)
     return system

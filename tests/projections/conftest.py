@@ -12,6 +12,9 @@ import pytest
 from projections.system import System
 from tests.conftest import Org, Prepared, Staff
 
+#: Every read model a system runs, by name.
+READ_MODELS = ("roster", "accounts", "timeline", "requests")
+
 
 @pytest.fixture
 def system(prepared: Prepared) -> System:

@@ -19,6 +19,7 @@ from projections.system import System
 from projections.timeline import actor_trail, timeline
 from tests.application.support import refused, tell
 from tests.conftest import Org, Staff, household_draft, member_draft
+from tests.projections.conftest import READ_MODELS
 
 
 def dump(system: System) -> dict[str, list[tuple[Any, ...]]]:
@@ -44,9 +45,14 @@ def test_catching_up_brings_every_read_model_to_the_head_of_the_log(
     head = system.app.last_position()
     assert runner.position() == start  # nobody follows the log in this process
     assert runner.catch_up(["timeline"]) == head - start
-    assert runner.positions() == {"roster": start, "accounts": start, "timeline": head}
-    assert runner.catch_up() == 2 * (head - start)
-    assert runner.positions() == {"roster": head, "accounts": head, "timeline": head}
+    assert runner.positions() == {
+        "roster": start,
+        "accounts": start,
+        "timeline": head,
+        "requests": start,
+    }
+    assert runner.catch_up() == 3 * (head - start)
+    assert runner.positions() == dict.fromkeys(READ_MODELS, head)
     assert runner.catch_up() == 0
     with system.db.read.connect() as conn:
         trail = actor_trail(conn, "admin", limit=1)
@@ -90,7 +96,7 @@ def test_a_rebuild_gives_the_same_read_models_byte_for_byte(
     system.runner.catch_up()
     before = dump(system)
     assert all(before[name] for name in ("roster_units", "roster_members", "roster_contacts"))
-    assert system.runner.rebuild() == 3 * system.app.last_position()
+    assert system.runner.rebuild() == len(READ_MODELS) * system.app.last_position()
     assert dump(system) == before
     assert system.runner.rebuild(["roster"]) == system.app.last_position()
     assert dump(system) == before
@@ -196,4 +202,43 @@ def test_the_tree_counts_members_households_and_units_at_every_level(
 def test_tracking_rows_exist_for_every_read_model(system: System) -> None:
     with system.db.read.connect() as conn:
         names = set(conn.execute(sa.select(tracking.c.name)).scalars())
-    assert names == {"roster", "accounts", "timeline"}
+    assert names == set(READ_MODELS)
+
+
+def test_a_read_model_whose_tables_changed_shape_is_made_anew_and_rebuilt(
+    database_url: str,
+) -> None:
+    """A release that adds a column to a read model upgrades an existing database: the
+    view's tables are recreated and rebuilt from the events, nothing else is touched."""
+    from tests.conftest import ADMIN_PASSWORD, make_system
+
+    first = make_system(database_url)
+    first.initialize("admin", ADMIN_PASSWORD)
+    admin = first.app.authenticate("admin", ADMIN_PASSWORD)
+    first.app.open_account("clerk", "Clerk", ["clerk"], "pass-1234", actor=admin)
+    first.runner.catch_up()
+    head = first.app.last_position()
+    # Make the accounts view look as an older release left it: a column fewer.
+    with first.db.write.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE yimai_accounts DROP COLUMN member_id"))
+    first.shutdown()
+    before = {"roster", "timeline"}
+
+    second = make_system(database_url)
+    try:
+        positions = second.runner.positions()
+        assert positions["accounts"] == head, "the fingerprint still matches: nothing to do"
+        with second.db.write.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE yimai_read_schemas SET fingerprint = 'old' WHERE name = 'accounts'")
+            )
+        second.runner.ensure_tracking()
+        positions = second.runner.positions()
+        assert positions["accounts"] == 0
+        assert all(positions[name] == head for name in before)
+        second.runner.catch_up()
+        listed = second.accounts.list(actor=admin)
+        assert {a["username"] for a in listed} == {"admin", "clerk"}
+        assert all("member_id" in a for a in listed)
+    finally:
+        second.shutdown()

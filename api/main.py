@@ -8,7 +8,22 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, redact_access_log
-from api.routes import accounts, auth, households, links, members, resident_units, status, units
+from api.routes import (
+    accounts,
+    auth,
+    categories,
+    households,
+    links,
+    members,
+    needs,
+    public,
+    requests,
+    resident_units,
+    status,
+    supervision,
+    units,
+    wishes,
+)
 from api.schemas import ErrorPublic, ValidationErrorPublic
 from projections.system import System
 
@@ -18,6 +33,7 @@ Yimai (一脉): the audit-grade ledger of a community's service work.
 Log in at `POST /auth/token` for a bearer token. Every command answers with a receipt
 `{id, position}`; pass `position` as `min_position` to a query to read your own write.
 Errors answer `{"detail": ...}` and name the `field` (422) or the `rule` (409) broken.
+`/public/...` (published outcomes, never personal data) and `/status` need no token.
 """
 
 TAGS = [
@@ -28,6 +44,23 @@ TAGS = [
     {"name": "resident units", "description": "Agencies and enterprises in a community."},
     {"name": "households", "description": "Households served by 3+N links."},
     {"name": "links", "description": "Member–household links and their contact log."},
+    {"name": "categories", "description": "The catalogue of request categories and limits."},
+    {
+        "name": "requests",
+        "description": "Residents' requests (the four orders): place, sort, claim, resolve, "
+        "supervise, visit back, publish; the board, a request and its history.",
+    },
+    {
+        "name": "supervision",
+        "description": "The supervision queue, claimants' workload and request statistics.",
+    },
+    {"name": "wishes", "description": "Micro-wishes posted for residents and claimed by members."},
+    {"name": "needs", "description": "Alliance needs listed by the committee for resident units."},
+    {
+        "name": "public",
+        "description": "Published outcomes of requests, wishes and needs (no token; "
+        "no personal data).",
+    },
     {"name": "status", "description": "Health and read-model progress (no token)."},
 ]
 
@@ -43,6 +76,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorPublic, "description": "Database busy; try again"},
 }
 
+#: What the tokenless public routes may answer.
+PUBLIC_ERRORS: dict[int | str, dict[str, Any]] = {code: ERRORS[code] for code in (404, 422, 503)}
+
 
 def create_app(system: System) -> FastAPI:
     """An app serving `system`; it holds no state of its own."""
@@ -56,8 +92,23 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=system.settings.max_body_bytes)
-    for module in (auth, accounts, units, members, resident_units, households, links):
-        app.include_router(module.router, responses=ERRORS)
+    for router in (
+        auth.router,
+        accounts.router,
+        units.router,
+        members.router,
+        resident_units.router,
+        households.router,
+        links.router,
+        categories.router,
+        requests.router,
+        requests.receipts,
+        supervision.router,
+        wishes.router,
+        needs.router,
+    ):
+        app.include_router(router, responses=ERRORS)
+    app.include_router(public.router, responses=PUBLIC_ERRORS)
     app.include_router(status.router)
     redact_access_log()
     return app

@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.access import Role
+from domain.requests import Channel, RequesterKind, Satisfaction, Urgency
 from domain.roster import (
     AppointmentRole,
     ContactChannel,
@@ -30,6 +31,8 @@ GROUP = "7a2d3b1f-4c8e-4d6a-8b9f-1e3a5c7d9f21"
 MEMBER = "8b3e4c2a-5d9f-4e7b-9cae-2f4b6d8eaf32"
 HOUSEHOLD = "9c4f5d3b-6eaf-4f8c-adbf-3a5c7e9fba43"
 COMMUNITY = "5e0b190d-2a6c-4b48-8f7d-9c1e3a5b7d0f"
+REQUEST = "ad5a6e4c-7fb0-4a9d-8ec0-4b6d8fa0cb54"
+RESIDENT_UNIT = "be6b7f5d-80c1-4bae-9fd1-5c7e9ab1dc65"
 
 Reason = Annotated[
     str, Field(max_length=500, description="Why; kept in the audit trail.", examples=["核对后更正"])
@@ -190,6 +193,20 @@ class AccountPublic(Public):
     roles: list[str]
     active: bool
     version: int
+    member_id: UUID | None = Field(
+        default=None, description="The member the account's holder is (their claims are theirs)."
+    )
+
+
+class AccountMemberLink(Input):
+    """Which member an account's holder is; null unlinks."""
+
+    member_id: UUID | None
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"member_id": MEMBER, "reason": "本人是第一支部党员"}]}
+    )
 
 
 class AccountRowPublic(Public):
@@ -198,6 +215,7 @@ class AccountRowPublic(Public):
     roles: list[str]
     active: bool
     opened_at: datetime
+    member_id: UUID | None = None
 
 
 class AccountsPublic(Public):
@@ -650,3 +668,514 @@ class ContactCreate(Input):
             ]
         }
     )
+
+
+# -- the four orders: categories -------------------------------------------------------------
+
+Hours = Annotated[int, Field(strict=True, description="Hours from placement.")]
+
+
+class CategoryCreate(Input):
+    code: str = Field(max_length=32, description="2–32 lower-case letters, digits or '_'.")
+    name_zh: str = Field(max_length=40)
+    name_en: str = Field(max_length=80)
+    claim_hours: Hours
+    resolve_hours: Hours
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "heating",
+                    "name_zh": "供暖",
+                    "name_en": "Heating",
+                    "claim_hours": 12,
+                    "resolve_hours": 48,
+                }
+            ]
+        }
+    )
+
+
+class CategoryLimits(Input):
+    """New limits; they apply to requests placed or classified from now on."""
+
+    claim_hours: Hours
+    resolve_hours: Hours
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"claim_hours": 8, "resolve_hours": 48, "reason": "入冬加快处理"}]
+        }
+    )
+
+
+class CategoryPublic(Public):
+    code: str
+    name_zh: str
+    name_en: str
+    claim_hours: int
+    resolve_hours: int
+    retired: bool
+
+
+class CategoriesPublic(Public):
+    items: list[CategoryPublic]
+    total: int
+
+
+# -- the four orders: requests ----------------------------------------------------------------
+
+
+class RequestCreate(Input):
+    """A resident's request; the contact is sealed when stored. An anonymous request
+    carries no contact; a household's names the household instead."""
+
+    channel: Channel
+    category: str = Field(max_length=32, description="A code from GET /categories.")
+    description: str = Field(max_length=2000, description="Sealed when stored.")
+    community_id: UUID
+    requester_kind: RequesterKind
+    branch_id: UUID | None = None
+    building: str | None = Field(default=None, max_length=40)
+    urgency: Urgency = Urgency.NORMAL
+    household_id: UUID | None = Field(default=None, description="For a household's request.")
+    contact_name: str | None = Field(default=None, max_length=40)
+    contact_phone: str | None = Field(default=None, max_length=30)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "walk_in",
+                    "category": "property",
+                    "description": "3号楼楼道灯坏了一周",
+                    "community_id": COMMUNITY,
+                    "requester_kind": "resident",
+                    "branch_id": BRANCH,
+                    "building": "3号楼",
+                    "urgency": "normal",
+                    "household_id": None,
+                    "contact_name": "王五",
+                    "contact_phone": "13900002222",
+                }
+            ]
+        }
+    )
+
+
+class PlacedReceiptPublic(ReceiptPublic):
+    """A placed request's receipt, with the code the resident keeps."""
+
+    receipt_code: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": REQUEST, "position": 42, "receipt_code": "K7Q-4MZ2"}]
+        }
+    )
+
+
+class RequestClassify(Input):
+    """Confirm or change the category (absent: unchanged) and name the grid branch."""
+
+    category: str | None = Field(default=None, max_length=32)
+    branch_id: UUID | None = Field(default=None, description="Required unless already named.")
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"category": "property", "branch_id": BRANCH}]}
+    )
+
+
+class MemberClaim(Input):
+    """Claim for oneself (no member_id: the account's linked member), or, as a clerk,
+    record the claim of a member who has no account."""
+
+    member_id: UUID | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"member_id": None}]})
+
+
+class RequestGive(Input):
+    member_id: UUID
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"member_id": MEMBER, "reason": "原领单人住院"}]}
+    )
+
+
+class ProgressNote(Input):
+    note: str = Field(max_length=2000, description="Sealed when stored: it may name people.")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "已联系物业，明日维修"}]})
+
+
+class RequestResolve(Input):
+    solution: str = Field(max_length=2000, description="Sealed when stored.")
+    evidence: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=20, description="References to photos or documents."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"solution": "更换了楼道灯", "evidence": ["photo:2024-05-02-01"]}]
+        }
+    )
+
+
+class RequestVisit(Input):
+    """The resident's word on the return visit; dissatisfied reopens, with the reason."""
+
+    satisfaction: Satisfaction
+    comment: str | None = Field(default=None, max_length=1000, description="Sealed when stored.")
+    reason: str | None = Field(
+        default=None, max_length=500, description="Only when dissatisfied: why it reopens."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"satisfaction": "satisfied", "comment": "很及时", "reason": None}]
+        }
+    )
+
+
+class SummaryGiven(Input):
+    """The public summary: what was asked and what was done, with no personal data."""
+
+    summary: str = Field(max_length=500)
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"summary": "居民反映楼道灯损坏，两日内更换完毕。"}]}
+    )
+
+
+class RequestMerge(Input):
+    into_id: UUID = Field(description="The original request this one repeats.")
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"into_id": REQUEST, "reason": "同一楼道灯"}]}
+    )
+
+
+class RequestPublic(Public):
+    """One request as staff see it: contact opened, its clock worked out now."""
+
+    id: UUID
+    version: int
+    receipt_code: str
+    state: str
+    channel: str
+    category: str
+    urgency: str
+    community_id: UUID
+    branch_id: UUID | None
+    building: str | None
+    requester_kind: str
+    requester_id: UUID | None
+    description: str
+    contact_name: str | None
+    contact_phone: str | None
+    placed_at: datetime
+    claim_due_at: datetime
+    due_at: datetime
+    overdue: bool
+    paused: bool
+    paused_seconds: int
+    claimant_id: UUID | None
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    presses: int
+    escalated: bool
+    satisfaction: str | None
+    summary: str | None
+    merged_into: UUID | None
+    duplicates: list[UUID]
+    moves: list[dict[str, Any]] = Field(
+        description="Releases, gifts, send-backs and reopenings, in order, with reasons."
+    )
+    erased: bool
+
+
+class RequestRowPublic(Public):
+    """A request on the board (the excerpt is for staff only)."""
+
+    id: UUID
+    receipt_code: str
+    state: str
+    category: str
+    channel: str
+    urgency: str
+    community_id: UUID
+    branch_id: UUID | None
+    building: str | None
+    requester_kind: str
+    claimant_id: UUID | None
+    claimant_name: str | None
+    excerpt: str | None
+    placed_at: datetime
+    claim_due_at: datetime
+    due_at: datetime
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    paused: bool
+    presses: int
+    escalated: bool
+    reopened: int
+    moves: int
+    satisfaction: str | None
+    overdue: bool
+    updated_at: datetime
+
+
+class RequestsPublic(Public):
+    items: list[RequestRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class SupervisionRowPublic(RequestRowPublic):
+    reasons: list[str] = Field(description="Of awaiting_acceptance, overdue, pressed, escalated.")
+
+
+class SupervisionQueuePublic(Public):
+    items: list[SupervisionRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class WorkloadRowPublic(Public):
+    claimant_id: UUID
+    claimant_name: str | None
+    holding: int
+    awaiting: int
+    overdue: int
+    done: int
+
+
+class WorkloadPublic(Public):
+    items: list[WorkloadRowPublic]
+    total: int
+
+
+class StatisticsRowPublic(Public):
+    key: UUID | str | None = Field(
+        description="A unit id, a category code or a month (YYYY-MM); null: no branch named."
+    )
+    label: str | None
+    placed: int
+    claimed: int
+    resolved: int
+    median_hours_to_claim: float | None
+    median_hours_to_resolve: float | None
+    on_time_rate: float | None
+    satisfaction_rate: float | None
+
+
+class StatisticsPublic(Public):
+    by: str
+    items: list[StatisticsRowPublic]
+    total: int
+
+
+# -- the four orders: micro-wishes and alliance needs ------------------------------------------
+
+
+class WishCreate(Input):
+    """A micro-wish for a resident (named, or their household); the wish is sealed."""
+
+    community_id: UUID
+    title: str = Field(max_length=60, description="Public once published: no names.")
+    wish: str = Field(max_length=1000, description="Sealed when stored.")
+    branch_id: UUID | None = None
+    household_id: UUID | None = None
+    resident_name: str | None = Field(default=None, max_length=40)
+    contact_phone: str | None = Field(default=None, max_length=30)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "community_id": COMMUNITY,
+                    "title": "一台收音机",
+                    "wish": "独居老人想要一台收音机听戏",
+                    "branch_id": BRANCH,
+                    "household_id": HOUSEHOLD,
+                    "resident_name": None,
+                    "contact_phone": None,
+                }
+            ]
+        }
+    )
+
+
+class Fulfilment(Input):
+    note: str = Field(max_length=1000, description="How it was fulfilled; sealed when stored.")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "已送到老人家中"}]})
+
+
+class NeedCreate(Input):
+    community_id: UUID
+    title: str = Field(max_length=60)
+    description: str = Field(max_length=1000, description="Public: no personal data.")
+    alliance: str = Field(max_length=60, description="The alliance it is listed with.")
+    branch_id: UUID | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "community_id": COMMUNITY,
+                    "title": "社区义诊",
+                    "description": "为辖区老人组织一次健康义诊",
+                    "alliance": "区域化党建联盟",
+                    "branch_id": None,
+                }
+            ]
+        }
+    )
+
+
+class NeedClaim(Input):
+    resident_unit_id: UUID
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"resident_unit_id": RESIDENT_UNIT}]})
+
+
+class ClaimablePublic(Public):
+    id: UUID
+    version: int
+    kind: str
+    state: str
+    community_id: UUID
+    branch_id: UUID | None
+    title: str
+    claimant_id: UUID | None = Field(description="A member (wish) or a resident unit (need).")
+    claimed_at: datetime | None
+    fulfilled_at: datetime | None
+    summary: str | None
+    moves: list[dict[str, Any]]
+    details: dict[str, str | None] = Field(
+        description="Wish: the resident and the wish, opened; need: description and alliance."
+    )
+    erased: bool
+
+
+class WishPublic(ClaimablePublic):
+    """One micro-wish as staff see it, the resident and the wish opened."""
+
+
+class NeedPublic(ClaimablePublic):
+    """One alliance need as staff see it."""
+
+
+class WishRowPublic(Public):
+    id: UUID
+    state: str
+    title: str
+    community_id: UUID
+    branch_id: UUID | None
+    claimant_id: UUID | None
+    claimant_name: str | None
+    posted_at: datetime
+    claimed_at: datetime | None
+    fulfilled_at: datetime | None
+    published_at: datetime | None
+    summary: str | None
+
+
+class WishesPublic(Public):
+    items: list[WishRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class NeedRowPublic(Public):
+    id: UUID
+    state: str
+    title: str
+    description: str
+    alliance: str
+    community_id: UUID
+    branch_id: UUID | None
+    resident_unit_id: UUID | None
+    resident_unit_name: str | None
+    listed_at: datetime
+    claimed_at: datetime | None
+    fulfilled_at: datetime | None
+    published_at: datetime | None
+    summary: str | None
+
+
+class NeedsPublic(Public):
+    items: list[NeedRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+# -- the public ledger (no token) -----------------------------------------------------------------
+
+
+class Allowlisted(BaseModel):
+    """Base of what anyone may read: exactly these fields, or the response fails.
+
+    A field the read model adds is refused here rather than published, so a private
+    field can never reach the public by accident."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+class OutcomePublic(Allowlisted):
+    """A published request: the approved summary, category, place, dates, satisfaction."""
+
+    id: UUID
+    category: str
+    category_name_zh: str
+    category_name_en: str
+    community_id: UUID
+    community_name: str
+    branch_id: UUID | None
+    branch_name: str | None
+    placed_on: date
+    resolved_on: date | None
+    published_on: date | None
+    on_time: bool | None
+    satisfaction: str | None
+    summary: str
+
+
+class OutcomesPublic(Allowlisted):
+    items: list[OutcomePublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class ClaimOutcomePublic(Allowlisted):
+    """A published micro-wish or alliance need: title, place, dates and summary."""
+
+    id: UUID
+    title: str
+    community_name: str
+    branch_name: str | None
+    claimant: str | None = Field(
+        description="Micro-wish: the member's masked name; need: the resident unit."
+    )
+    claimed_on: date | None
+    fulfilled_on: date | None
+    published_on: date | None
+    summary: str
+
+
+class ClaimOutcomesPublic(Allowlisted):
+    items: list[ClaimOutcomePublic]
+    total: int
+    offset: int
+    limit: int

@@ -1,4 +1,5 @@
-"""Staff accounts (admin): open, list, change roles, disable, enable, reset a password."""
+"""Staff accounts (admin): open, list, change roles, disable, enable, reset a password,
+say which member an account's holder is."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Path, status
 from api.deps import ActorDep, MinPosition, SystemDep
 from api.schemas import (
     AccountCreate,
+    AccountMemberLink,
     AccountPublic,
     AccountsPublic,
     PasswordReset,
@@ -86,4 +88,15 @@ def reset_password(
     """Set a new password for an account (an admin's reset)."""
     return ReceiptPublic.model_validate(
         system.app.reset_password(username, body.password, actor=actor)
+    )
+
+
+@router.post("/{username}/member", response_model=ReceiptPublic)
+def link_account_member(
+    username: Username, body: AccountMemberLink, system: SystemDep, actor: ActorDep
+) -> ReceiptPublic:
+    """Say which member an account's holder is (null: none), with the reason: their
+    claims are that member's, and they never accept or visit back their own work."""
+    return ReceiptPublic.model_validate(
+        system.app.link_account_member(username, body.member_id, body.reason, actor=actor)
     )

@@ -6,6 +6,7 @@ fixtures build on the same system the client serves.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,28 @@ def login(client: TestClient, username: str, password: str) -> Headers:
     return {"Authorization": f"Bearer {body['access_token']}"}
 
 
+class Api:
+    """One account's client: posts that must succeed, gets that wait for the last write
+    (pass `position` on from another Api to read what it wrote)."""
+
+    def __init__(self, client: TestClient, headers: dict[str, str]) -> None:
+        self.client = client
+        self.headers = headers
+        self.position = 0
+
+    def post(self, path: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
+        receipt: dict[str, Any] = expect(
+            self.client.post(path, json=body, headers=self.headers), status
+        )
+        if "position" in receipt:
+            self.position = receipt["position"]
+        return receipt
+
+    def get(self, path: str, **params: Any) -> Any:
+        params["min_position"] = self.position
+        return expect(self.client.get(path, params=params, headers=self.headers), 200)
+
+
 @dataclass
 class Tokens:
     """Authorization headers for one account of each role."""
@@ -103,14 +126,60 @@ HOUSEHOLD: dict[str, Any] = {
 @dataclass
 class Roster:
     """A member (liaison of the branch), a household linked to them with one contact,
-    and a resident unit, all written through the API."""
+    a resident unit, and a request and a micro-wish of the household and an alliance
+    need, all written through the API."""
 
     org: Org
     member: UUID
     household: UUID
     resident_unit: UUID
     appointment: UUID
+    request: UUID
+    receipt_code: str
+    wish: UUID
+    need: UUID
     position: int
+
+
+def request_body(org: Org, **changes: Any) -> dict[str, Any]:
+    """A resident's walk-in request in the branch's area."""
+    body: dict[str, Any] = {
+        "channel": "walk_in",
+        "category": "property",
+        "description": "楼道灯坏了",
+        "community_id": str(org.community),
+        "branch_id": str(org.branch),
+        "building": "1号楼",
+        "requester_kind": "resident",
+        "contact_name": "王五",
+        "contact_phone": "13900002222",
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def wish_body(org: Org, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "community_id": str(org.community),
+        "branch_id": str(org.branch),
+        "title": "一台收音机",
+        "wish": "想要一台收音机听戏",
+        "resident_name": "赵六",
+        "contact_phone": "13900003333",
+    }
+    body.update(changes)
+    return body
+
+
+def need_body(org: Org, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "community_id": str(org.community),
+        "title": "社区义诊",
+        "description": "为辖区老人组织一次健康义诊",
+        "alliance": "区域化党建联盟",
+    }
+    body.update(changes)
+    return body
 
 
 @pytest.fixture
@@ -145,14 +214,117 @@ def roster(client: TestClient, tokens: Tokens, org: Org, system: System) -> Rost
     detail = expect(
         client.get(f"/units/{org.branch}?min_position={appointed['position']}", headers=h), 200
     )
+    of_household = {
+        "requester_kind": "household",
+        "household_id": household["id"],
+        "contact_name": ...,
+        "contact_phone": ...,
+    }
+    placed = expect(
+        client.post("/requests", json=request_body(org, **of_household), headers=h), 201
+    )
+    wish = expect(
+        client.post(
+            "/wishes",
+            json=wish_body(org, household_id=household["id"], resident_name=None),
+            headers=h,
+        ),
+        201,
+    )
+    need = expect(client.post("/needs", json=need_body(org), headers=h), 201)
     return Roster(
         org,
         UUID(member["id"]),
         UUID(household["id"]),
         UUID(unit["id"]),
         UUID(detail["appointments"][0]["id"]),
+        UUID(placed["id"]),
+        placed["receipt_code"],
+        UUID(wish["id"]),
+        UUID(need["id"]),
         system.app.last_position(),
     )
+
+
+class Desk:
+    """The station's staff at work on the roster, each role with its own token. The
+    cadre's account is linked to the roster's member, so the cadre claims as them.
+    Reads wait for the last write anyone made."""
+
+    def __init__(self, client: TestClient, tokens: Tokens, roster: Roster) -> None:
+        self.client = client
+        self.tokens = tokens
+        self.roster = roster
+        self.org = roster.org
+        self.position = roster.position
+
+    def post(
+        self, role: str, path: str, body: dict[str, Any] | None = None, status: int = 200
+    ) -> dict[str, Any]:
+        """A command as `role`; its answer (a receipt, or the error when `status` says so)."""
+        response = self.client.post(path, json=body, headers=getattr(self.tokens, role))
+        answer: dict[str, Any] = expect(response, status)
+        if status < 300:
+            self.position = max(self.position, answer["position"])
+        return answer
+
+    def get(self, role: str, path: str, status: int = 200, **params: Any) -> Any:
+        params.setdefault("min_position", self.position)
+        return expect(
+            self.client.get(path, params=params, headers=getattr(self.tokens, role)), status
+        )
+
+    def public(self, path: str, **params: Any) -> Any:
+        """A public read, without a token."""
+        params.setdefault("min_position", self.position)
+        return expect(self.client.get(path, params=params), 200)
+
+    def member(self, name: str, phone: str, **changes: Any) -> str:
+        """Register another member of the branch; their id."""
+        body = {**MEMBER, "name": name, "phone": phone, "branch_id": str(self.org.branch)}
+        return str(self.post("supervisor", "/members", {**body, **changes}, 201)["id"])
+
+    def place(self, **changes: Any) -> str:
+        """A clerk places a resident's request; its id."""
+        return str(self.post("clerk", "/requests", request_body(self.org, **changes), 201)["id"])
+
+    def classified(self, **changes: Any) -> str:
+        """A request placed and classified to the branch, ready to be claimed."""
+        request = self.place(**changes)
+        self.post("clerk", f"/requests/{request}/classify", {"branch_id": str(self.org.branch)})
+        return request
+
+    def state(self, request: str) -> str:
+        return str(self.get("reviewer", f"/requests/{request}")["state"])
+
+
+@pytest.fixture
+def desk(client: TestClient, tokens: Tokens, roster: Roster) -> Desk:
+    d = Desk(client, tokens, roster)
+    d.post("admin", "/accounts/cadre/member", {"member_id": str(roster.member), "reason": "本人"})
+    return d
+
+
+def at_once(
+    client: TestClient, posts: Sequence[tuple[str, dict[str, Any], Headers]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Send the posts (path, body, headers) at the same moment, each from its own thread
+    and its own client; their (status, body) answers, in the order they came back."""
+    start = threading.Barrier(len(posts))
+    answers: list[tuple[int, dict[str, Any]]] = []
+
+    def post(path: str, body: dict[str, Any], headers: Headers) -> None:
+        with TestClient(client.app) as own:
+            start.wait()
+            response = own.post(path, json=body, headers=headers)
+            answers.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=post, args=p) for p in posts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:
@@ -207,6 +379,51 @@ def writes(r: Roster) -> dict[str, dict[str, Any]]:
         "/links": link,
         "/links/unlink": {**link, "reason": "x"},
         "/links/contacts": {**link, "channel": "phone"},
+        "/accounts/{username}/member": {"member_id": str(r.member), "reason": "x"},
+        "/categories": {
+            "code": "heating",
+            "name_zh": "供暖",
+            "name_en": "Heating",
+            "claim_hours": 12,
+            "resolve_hours": 48,
+        },
+        "/categories/{code}/limits": {"claim_hours": 12, "resolve_hours": 48, "reason": "x"},
+        "/categories/{code}/retire": {"reason": "x"},
+        "/requests": request_body(o),
+        "/requests/{request_id}/classify": {"category": "property", "branch_id": str(o.branch)},
+        "/requests/{request_id}/claim": {"member_id": str(r.member)},
+        "/requests/{request_id}/release": {"reason": "x"},
+        "/requests/{request_id}/give": {"member_id": str(r.member), "reason": "x"},
+        "/requests/{request_id}/progress": {"note": "x"},
+        "/requests/{request_id}/resolve": {"solution": "x", "evidence": ["photo:1"]},
+        "/requests/{request_id}/pause": {"reason": "x"},
+        "/requests/{request_id}/resume": {},
+        "/requests/{request_id}/accept": {},
+        "/requests/{request_id}/send-back": {"reason": "x"},
+        "/requests/{request_id}/press": {"reason": "x"},
+        "/requests/{request_id}/escalate": {"reason": "x"},
+        "/requests/{request_id}/visit": {"satisfaction": "satisfied", "comment": "x"},
+        "/requests/{request_id}/publish": {"summary": "x"},
+        "/requests/{request_id}/close": {},
+        "/requests/{request_id}/withdraw": {"reason": "x"},
+        "/requests/{request_id}/reject": {"reason": "x"},
+        "/requests/{request_id}/merge": {"into_id": str(r.request), "reason": "x"},
+        "/wishes": wish_body(o, household_id=str(r.household), resident_name=None),
+        "/wishes/{wish_id}/claim": {"member_id": str(r.member)},
+        "/wishes/{wish_id}/release": {"reason": "x"},
+        "/wishes/{wish_id}/fulfil": {"note": "x"},
+        "/wishes/{wish_id}/confirm": {},
+        "/wishes/{wish_id}/send-back": {"reason": "x"},
+        "/wishes/{wish_id}/publish": {"summary": "x"},
+        "/wishes/{wish_id}/withdraw": {"reason": "x"},
+        "/needs": need_body(o),
+        "/needs/{need_id}/claim": {"resident_unit_id": str(r.resident_unit)},
+        "/needs/{need_id}/release": {"reason": "x"},
+        "/needs/{need_id}/fulfil": {"note": "x"},
+        "/needs/{need_id}/confirm": {},
+        "/needs/{need_id}/send-back": {"reason": "x"},
+        "/needs/{need_id}/publish": {"summary": "x"},
+        "/needs/{need_id}/withdraw": {"reason": "x"},
     }
 
 
@@ -218,4 +435,9 @@ def fill(template: str, r: Roster) -> str:
         member_id=r.member,
         resident_unit_id=r.resident_unit,
         household_id=r.household,
+        code="other",
+        request_id=r.request,
+        receipt_code=r.receipt_code,
+        wish_id=r.wish,
+        need_id=r.need,
     )

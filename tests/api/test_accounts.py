@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.api.conftest import Tokens, expect, login
+from tests.api.conftest import Roster, Tokens, expect, login
 
 NEW = {"username": "wang", "display_name": "王", "roles": ["cadre"], "password": "pass-5678"}
 
@@ -104,3 +104,30 @@ def test_only_an_admin_manages_accounts(client: TestClient, tokens: Tokens) -> N
     expect(client.get("/accounts", headers=tokens.clerk), 403)
     expect(client.get("/accounts/admin", headers=tokens.clerk), 403)
     expect(client.get("/accounts/clerk", headers=tokens.clerk), 200)
+
+
+def test_an_admin_says_which_member_an_account_holder_is(
+    client: TestClient, tokens: Tokens, roster: Roster
+) -> None:
+    link = {"member_id": str(roster.member), "reason": "本人是支部党员"}
+    for headers in (tokens.clerk, tokens.cadre, tokens.supervisor, tokens.reviewer):
+        expect(client.post("/accounts/cadre/member", json=link, headers=headers), 403)
+    receipt = expect(client.post("/accounts/cadre/member", json=link, headers=tokens.admin), 200)
+    listed = expect(
+        client.get(f"/accounts?min_position={receipt['position']}", headers=tokens.admin), 200
+    )
+    assert {a["username"]: a["member_id"] for a in listed["items"]}["cadre"] == str(roster.member)
+    assert expect(client.get("/auth/me", headers=tokens.cadre), 200)["member_id"] == str(
+        roster.member
+    )
+
+    unlink = {"member_id": None, "reason": "调离"}
+    expect(client.post("/accounts/cadre/member", json=unlink, headers=tokens.admin), 200)
+    assert expect(client.get("/accounts/cadre", headers=tokens.admin), 200)["member_id"] is None
+    # Null must be said: a body without member_id is refused, naming it.
+    body = expect(
+        client.post("/accounts/cadre/member", json={"reason": "x"}, headers=tokens.admin), 422
+    )
+    assert body["field"] == "member_id"
+    missing = {"member_id": str(roster.household), "reason": "x"}
+    expect(client.post("/accounts/cadre/member", json=missing, headers=tokens.admin), 404)

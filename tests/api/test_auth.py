@@ -37,6 +37,7 @@ def test_a_clerk_logs_in_and_reads_their_own_account(client: TestClient, staff: 
         "roles": ["clerk"],
         "active": True,
         "version": 1,
+        "member_id": None,
     }
 
 
@@ -89,7 +90,7 @@ def test_a_token_signed_with_another_secret_is_refused(client: TestClient) -> No
 def test_an_unsigned_token_is_refused(client: TestClient) -> None:
     now = datetime.now(UTC)
     claims = {"sub": "admin", "iat": now, "exp": now + timedelta(hours=1)}
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = jwt.encode(claims, None, algorithm="none")  # type: ignore[arg-type]
     assert_unauthorized(client, bearer(unsigned))
     assert_unauthorized(client, bearer(unsigned.rstrip(".") + ".c2lnbmF0dXJl"))
 
@@ -194,5 +195,5 @@ def test_status_needs_no_token_and_shows_no_personal_data(
     body = expect(client.get("/status"), 200)
     assert body["initialized"] is True
     assert body["events"] >= body["position"] > 0
-    assert set(body["read_models"]) == {"roster", "accounts", "timeline"}
+    assert set(body["read_models"]) == {"roster", "accounts", "timeline", "requests"}
     assert "张三" not in json.dumps(body, ensure_ascii=False)

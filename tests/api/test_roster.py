@@ -8,29 +8,8 @@ from uuid import UUID
 
 from starlette.testclient import TestClient
 
-from tests.api.conftest import HOUSEHOLD, MEMBER, Roster, Tokens, expect
+from tests.api.conftest import HOUSEHOLD, MEMBER, Api, Roster, Tokens, expect
 from tests.conftest import Org
-
-
-class Api:
-    """A supervisor's client: posts that must succeed, gets that wait for the last write."""
-
-    def __init__(self, client: TestClient, headers: dict[str, str]) -> None:
-        self.client = client
-        self.headers = headers
-        self.position = 0
-
-    def post(self, path: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
-        receipt: dict[str, Any] = expect(
-            self.client.post(path, json=body, headers=self.headers), status
-        )
-        if "position" in receipt:
-            self.position = receipt["position"]
-        return receipt
-
-    def get(self, path: str, **params: Any) -> Any:
-        params["min_position"] = self.position
-        return expect(self.client.get(path, params=params, headers=self.headers), 200)
 
 
 def find(nodes: list[dict[str, Any]], unit_id: UUID | str) -> dict[str, Any]:

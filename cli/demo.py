@@ -9,6 +9,7 @@ from uuid import UUID
 
 from faker import Faker
 
+from cli.demo_orders import Cast, load_orders
 from domain.access import SYSTEM, Principal
 from domain.application import Yimai
 from domain.dto import HouseholdDraft, MemberCorrection, MemberDraft
@@ -47,6 +48,7 @@ def load_demo(
     seed: int = 7,
     members: int = 300,
     households: int = 200,
+    requests: int = 300,
     progress: Progress | None = None,
 ) -> dict[str, str]:
     """Fill an empty database with one community; returns the demo accounts' roles."""
@@ -56,7 +58,7 @@ def load_demo(
     rng = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
-    total = members + households + 40
+    total = members + households + requests + 60
     done = 0
 
     def tick(n: int = 1) -> None:
@@ -67,6 +69,7 @@ def load_demo(
 
     for username, (role, display) in DEMO_ACCOUNTS.items():
         app.open_account(username, display, [role], DEMO_PASSWORD, actor=SYSTEM)
+    app.seed_categories(actor=SYSTEM)
     supervisor = app.authenticate("demo-supervisor", DEMO_PASSWORD)
     clerk = app.authenticate("demo-clerk", DEMO_PASSWORD)
     cadre = app.authenticate("demo-cadre", DEMO_PASSWORD)
@@ -207,6 +210,23 @@ def load_demo(
         app.transfer_member(movable[0], branches[2], "搬迁至南片区居住", actor=clerk)
         app.correct_member(
             movable[1], MemberCorrection(phone="13905310000"), "居民更换手机号码", actor=clerk
+        )
+    if member_ids:
+        # The demo cadre is the first registered member: their claims are that member's.
+        cadre_member = member_ids[0]
+        app.link_account_member("demo-cadre", cadre_member, "社区干部本人", actor=SYSTEM)
+        load_orders(
+            app,
+            Cast(clerk, cadre, cadre_member, supervisor),
+            community=community,
+            branches=branches,
+            members_by_branch=by_branch,
+            households_by_branch=household_ids,
+            resident_units=units,
+            rng=rng,
+            fake=fake,
+            requests=requests,
+            tick=tick,
         )
     tick(total)
     system.runner.catch_up()

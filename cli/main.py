@@ -76,6 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 members=args.members,
                 households=args.households,
+                requests=args.requests,
                 progress=lambda n, t: bar.update(task, completed=n, total=t),
             )
         print(f"Demo community loaded into {system.settings.redacted_url()}.")
@@ -194,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--members", type=int, default=300, help="members to register (default 300)")
     p.add_argument("--households", type=int, default=200, help="households (default 200)")
+    p.add_argument(
+        "--requests", type=int, default=300, help="residents' requests to backfill (default 300)"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)

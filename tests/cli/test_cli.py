@@ -72,7 +72,22 @@ def test_init_prompts_a_person_at_the_terminal(sqlite_url: str) -> None:
 
 
 def test_demo_then_status_then_rebuild(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--database", sqlite_url, "demo", "--members", "40", "--households", "20"]) == 0
+    assert (
+        main(
+            [
+                "--database",
+                sqlite_url,
+                "demo",
+                "--members",
+                "40",
+                "--households",
+                "20",
+                "--requests",
+                "40",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     for account in ("demo-clerk", "demo-cadre", "demo-supervisor", "demo-reviewer"):
         assert account in out

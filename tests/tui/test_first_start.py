@@ -17,7 +17,7 @@ from tui.screens.roster import RosterScreen
 from tui.screens.setup import SetupScreen
 
 #: A small demo keeps the test quick.
-SMALL_DEMO = {"members": 10, "households": 10}
+SMALL_DEMO = {"members": 10, "households": 10, "requests": 10}
 
 
 @pytest.fixture

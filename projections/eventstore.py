@@ -70,6 +70,22 @@ class CommitIndexedPostgresRecorder(PostgresApplicationRecorder):
             self._commits
         )
 
+    def create_table(self) -> None:
+        """One process at a time: two creating the schema at once race on PostgreSQL's
+        catalogue ("tuple concurrently updated"), so a session advisory lock, held on a
+        connection of its own while the library creates its tables, orders them."""
+        import psycopg
+
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)
+        params = {k: v for k, v in kwargs.items() if k != "row_factory"}
+        with psycopg.connect(**params, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(7042)")
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(7042)")
+
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
@@ -70,15 +71,20 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
+#: Path segments that are secrets of their own: the receipt code a resident keeps.
+_SECRET_SEGMENTS = re.compile(r"(/receipts/)[^/?]+")
+
+
 class RedactQueryStrings(logging.Filter):
-    """Access-log lines keep the path but not the query (a search may be a name or phone)."""
+    """Access-log lines keep the path but not the query (a search may be a name or phone)
+    nor a receipt code in it (it opens a resident's request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
             path, sep, _query = args[2].partition("?")
-            if sep:
-                record.args = (*args[:2], f"{path}?[redacted]", *args[3:])
+            path = _SECRET_SEGMENTS.sub(r"\1[redacted]", path)
+            record.args = (*args[:2], f"{path}?[redacted]" if sep else path, *args[3:])
         return True
 
 

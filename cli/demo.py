@@ -10,6 +10,7 @@ from uuid import UUID
 from faker import Faker
 
 from cli.demo_orders import Cast, load_orders
+from cli.demo_points import load_points
 from domain.access import SYSTEM, Principal
 from domain.application import Yimai
 from domain.dto import HouseholdDraft, MemberCorrection, MemberDraft
@@ -58,7 +59,7 @@ def load_demo(
     rng = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
-    total = members + households + requests + 60
+    total = members + households + requests + 90
     done = 0
 
     def tick(n: int = 1) -> None:
@@ -70,6 +71,7 @@ def load_demo(
     for username, (role, display) in DEMO_ACCOUNTS.items():
         app.open_account(username, display, [role], DEMO_PASSWORD, actor=SYSTEM)
     app.seed_categories(actor=SYSTEM)
+    app.seed_rules(actor=SYSTEM)
     supervisor = app.authenticate("demo-supervisor", DEMO_PASSWORD)
     clerk = app.authenticate("demo-clerk", DEMO_PASSWORD)
     cadre = app.authenticate("demo-cadre", DEMO_PASSWORD)
@@ -226,6 +228,15 @@ def load_demo(
             rng=rng,
             fake=fake,
             requests=requests,
+            tick=tick,
+        )
+        load_points(
+            app,
+            Cast(clerk, cadre, cadre_member, supervisor),
+            community=community,
+            branches=branches,
+            members_by_branch=by_branch,
+            rng=rng,
             tick=tick,
         )
     tick(total)

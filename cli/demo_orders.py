@@ -142,9 +142,11 @@ def load_orders(
     with clock.installed():
         placed: list[tuple[UUID, UUID]] = []  # (request, branch) still open to merge into
         for n in range(requests):
-            start = real_now - timedelta(hours=rng.uniform(2, 24 * 120))
             branch = branches[n % len(branches)]
             ending = rng.choices([e for e, _ in ENDINGS], [w for _, w in ENDINGS])[0]
+            start = real_now - timedelta(hours=rng.uniform(2, 24 * 120))
+            if ending in ("placed", "classified") and rng.random() < 0.7:
+                start = real_now - timedelta(hours=rng.uniform(0.5, 20))  # today's intake
             request = _request_story(
                 app,
                 cast,

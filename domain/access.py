@@ -43,6 +43,20 @@ class Permission(StrEnum):
     REQUESTS_VISIT = "requests.visit"
     #: Extend and change the category catalogue.
     CATALOGUE_MANAGE = "catalogue.manage"
+    #: Read members' points ledgers, rankings, objections and proposals.
+    POINTS_READ = "points.read"
+    #: Award points under a rule; plan activities and record their attendance.
+    POINTS_AWARD = "points.award"
+    #: Propose a deduction or a reversal (someone else approves it).
+    POINTS_PROPOSE = "points.propose"
+    #: Approve or reject another person's proposed deduction or reversal.
+    POINTS_APPROVE = "points.approve"
+    #: File an objection for a member in the publicity window.
+    POINTS_OBJECT = "points.object"
+    #: Close and finalize periods, settle objections, select excellent members.
+    POINTS_PERIODS = "points.periods"
+    #: Define and revise the rule catalogue.
+    POINTS_RULES = "points.rules"
 
 
 _ALL_READS = {
@@ -50,6 +64,7 @@ _ALL_READS = {
     Permission.AUDIT_READ,
     Permission.ACCOUNTS_READ,
     Permission.REQUESTS_READ,
+    Permission.POINTS_READ,
 }
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -62,6 +77,10 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.REQUESTS_TRIAGE,
             Permission.REQUESTS_RECORD,
             Permission.REQUESTS_VISIT,
+            Permission.POINTS_READ,
+            Permission.POINTS_AWARD,
+            Permission.POINTS_PROPOSE,
+            Permission.POINTS_OBJECT,
         }
     ),
     Role.CADRE: frozenset(
@@ -71,6 +90,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.REQUESTS_READ,
             Permission.REQUESTS_PLACE,
             Permission.REQUESTS_CLAIM,
+            Permission.POINTS_READ,
+            Permission.POINTS_OBJECT,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -86,6 +107,12 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.REQUESTS_RECORD,
             Permission.REQUESTS_SUPERVISE,
             Permission.REQUESTS_VISIT,
+            Permission.POINTS_READ,
+            Permission.POINTS_AWARD,
+            Permission.POINTS_PROPOSE,
+            Permission.POINTS_APPROVE,
+            Permission.POINTS_OBJECT,
+            Permission.POINTS_PERIODS,
         }
     ),
     Role.REVIEWER: frozenset(_ALL_READS),

@@ -46,7 +46,8 @@ from domain.errors import (
     ThrottledError,
 )
 from domain.orders import Orders
-from domain.personal import ERASED
+from domain.personal import ERASED, is_sealed
+from domain.points import Activity, Adjustment, Ledger, Objection, Period, Rule, Selection
 from domain.requests import Category, ReceiptCode, Request
 from domain.roster import (
     AppointmentRole,
@@ -86,7 +87,7 @@ def _check_joined_after_18(joined: date, birth_iso: str | None) -> None:
 
 
 class Yimai(Orders):
-    """The system of record: roster, accounts, the four orders (later points, audit)."""
+    """The system of record: roster, accounts, the four orders, points (later audit)."""
 
     # -- organization -------------------------------------------------------------
 
@@ -862,9 +863,16 @@ class Yimai(Orders):
         Need: Permission.REQUESTS_READ,
         UnitClaims: Permission.REQUESTS_READ,
         ReceiptCode: Permission.AUDIT_READ,
+        Rule: Permission.POINTS_READ,
+        Ledger: Permission.POINTS_READ,
+        Activity: Permission.POINTS_READ,
+        Adjustment: Permission.POINTS_READ,
+        Period: Permission.POINTS_READ,
+        Objection: Permission.POINTS_READ,
+        Selection: Permission.POINTS_READ,
     }
     #: Sealed texts of the four orders that readers of a history see opened.
-    OPENED_TEXTS: ClassVar[frozenset[str]] = frozenset({"note", "solution", "comment"})
+    OPENED_TEXTS: ClassVar[frozenset[str]] = frozenset({"note", "solution", "comment", "text"})
 
     def get_history(
         self,
@@ -902,9 +910,9 @@ class Yimai(Orders):
             }
             if data.get("personal"):
                 data["personal"] = "[sealed]"
-            opens = cls in (Request, Wish, Need)
+            opens = cls in (Request, Wish, Need, Objection)
             for key in self.OPENED_TEXTS:
-                if data.get(key):
+                if is_sealed(data.get(key)):
                     data[key] = self.open_text(ident, data[key]) if opens else "[sealed]"
             entries.append(
                 HistoryEntry(

@@ -239,3 +239,21 @@ class ClaimableDetail:
     #: Micro-wish: the resident and the wish, opened; alliance need: its description.
     details: dict[str, str | None]
     erased: bool
+
+
+@dataclass(frozen=True)
+class AwardReceipt(Receipt):
+    """An award's receipt: what the rule gives, what the cap left of it, the stars."""
+
+    points: int = 0
+    asked: int = 0
+    stars: int = 0
+    capped: bool = False
+
+
+@dataclass(frozen=True)
+class AttendanceReceipt(Receipt):
+    """Attendance recorded: one award per attendee (`capped` names whose was cut)."""
+
+    awards: list[UUID] = field(default_factory=list)
+    capped: list[UUID] = field(default_factory=list)

@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 from domain import validation as v
 from domain.access import Permission, Principal
 from domain.accounts import Account
-from domain.app_base import YimaiBase, command
+from domain.app_base import command
 from domain.dto import (
     ClaimableDetail,
     NeedDraft,
@@ -34,6 +34,7 @@ from domain.errors import (
     RuleViolationError,
 )
 from domain.personal import ERASED
+from domain.points_app import Points
 from domain.requests import (
     DEFAULT_CATEGORIES,
     RECEIPT_ALPHABET,
@@ -53,23 +54,34 @@ from domain.wishes import Need, UnitClaims, Wish
 
 CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 RECEIPT_CODE = re.compile(rf"^[{RECEIPT_ALPHABET}]{{3}}-[{RECEIPT_ALPHABET}]{{4}}$")
-#: Seven or more digits in a row (a phone or an ID number), possibly spaced or dashed.
-_LONG_NUMBER = re.compile(r"\d(?:[\s-]?\d){6,}")
+#: Dates may be told ("2026-11-20"); they are taken out before looking for numbers.
+_DATE = re.compile(r"(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
+#: Seven or more digits in a row (a phone or an ID number), possibly spaced, dotted or
+#: dashed.
+_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){6,}")
 _ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+#: An address below the building: a room (302室, 302户) or a unit and door (2单元402).
+_ROOM = re.compile(r"\d+\s*(?:室|户|号房)|单元\s*\d+|\d+\s*-\s*\d+\s*-\s*\d+")
 
 
 def check_public_text(field: str, text: str, private: list[str | None]) -> str:
-    """A summary for the public: refuse anything that looks like personal data."""
-    if _LONG_NUMBER.search(text) or _ID_NUMBER.search(text):
+    """Text for the public: refuse what looks like personal data — a phone or ID
+    number, an address below the building, or a name or phone of the people concerned
+    (also with spaces in it)."""
+    undated = _DATE.sub(" ", text)
+    if _LONG_NUMBER.search(undated) or _ID_NUMBER.search(undated):
         raise InvalidInputError(field, "must not contain a phone or ID number")
-    folded = text.casefold()
+    if _ROOM.search(undated):
+        raise InvalidInputError(field, "must not give a room or door below the building")
+    folded = "".join(text.split()).casefold()
     for value in private:
-        if value and len(value.strip()) >= 2 and value.strip().casefold() in folded:
+        value = "".join((value or "").split()).casefold()
+        if len(value) >= 2 and value in folded:
             raise InvalidInputError(field, "must not name the resident or give their contact")
     return text
 
 
-class Orders(YimaiBase):
+class Orders(Points):
     """The commands of the four orders (mixed into the one Application)."""
 
     # -- the catalogue ---------------------------------------------------------------
@@ -92,13 +104,14 @@ class Orders(YimaiBase):
         category_id = Category.id_for(code)
         if self._find(Category, category_id) is not None:
             raise RuleViolationError("category_exists", f"category '{code}' exists")
+        limits = self._limits(claim_hours, resolve_hours)
         category = Category(  # type: ignore[call-arg]
             id=category_id,
             code=code,
             name_zh=v.text("name_zh", name_zh, max_len=40),
             name_en=v.text("name_en", name_en, max_len=80),
-            claim_hours=v.positive_int("claim_hours", claim_hours, maximum=24 * 365),
-            resolve_hours=v.positive_int("resolve_hours", resolve_hours, maximum=24 * 365),
+            claim_hours=limits[0],
+            resolve_hours=limits[1],
         )
         return Receipt(category.id, self._commit(category))
 
@@ -137,23 +150,39 @@ class Orders(YimaiBase):
             raise InvalidInputError("category", "is not in the catalogue")
         return category
 
+    def _catalogued(self, code: str) -> Category:
+        """A category addressed by its code (a path): NotFound when there is none."""
+        code = (code or "").strip().lower()
+        category = self._find(Category, Category.id_for(code)) if code else None
+        if category is None:
+            raise NotFoundError("category", code or "?")
+        return category
+
+    @staticmethod
+    def _limits(claim_hours: int, resolve_hours: int) -> tuple[int, int]:
+        claim = v.positive_int("claim_hours", claim_hours, maximum=24 * 365)
+        resolve = v.positive_int("resolve_hours", resolve_hours, maximum=24 * 365)
+        if resolve < claim:
+            raise InvalidInputError("resolve_hours", "must be at least claim_hours")
+        return claim, resolve
+
     @command(Permission.CATALOGUE_MANAGE)
     def change_category_limits(
         self, code: str, claim_hours: int, resolve_hours: int, reason: str, *, actor: Principal
     ) -> Receipt:
         """New limits apply to requests placed or classified from now on."""
-        category = self._category(code, "code")
+        category = self._catalogued(code)
+        if category.retired:
+            raise RequestError("category_retired", f"category '{category.code}' is retired")
         category.change_limits(
-            v.positive_int("claim_hours", claim_hours, maximum=24 * 365),
-            v.positive_int("resolve_hours", resolve_hours, maximum=24 * 365),
-            v.text("reason", reason, max_len=500),
+            *self._limits(claim_hours, resolve_hours), v.text("reason", reason, max_len=500)
         )
         return Receipt(category.id, self._commit(category))
 
     @command(Permission.CATALOGUE_MANAGE)
     def retire_category(self, code: str, reason: str, *, actor: Principal) -> Receipt:
         """No new request takes a retired category; the ones that have it keep it."""
-        category = self._category(code, "code")
+        category = self._catalogued(code)
         category.retire(v.text("reason", reason, max_len=500))
         return Receipt(category.id, self._commit(category))
 
@@ -214,6 +243,14 @@ class Orders(YimaiBase):
             raise InvalidInputError("branch_id", "is not a grid branch of that community")
         branch.check_open()
         return community.id, branch.id
+
+    def _household_contact(self, household_id: UUID | None) -> list[str | None]:
+        """The head's name and phone of a household, as they are now."""
+        household = self._find(Household, household_id) if household_id else None
+        if household is None:
+            return []
+        fields = self.personal.open(household.id, household.personal) or {}
+        return [fields.get("head_name"), fields.get("head_phone")]
 
     def _seal_text(self, subject: UUID, text: str) -> str:
         return self.personal.seal(subject, {"text": text})
@@ -300,7 +337,9 @@ class Orders(YimaiBase):
     def request_for_receipt(self, code: str, *, actor: Principal) -> UUID:
         """The request a receipt code was given for."""
         actor.require(Permission.REQUESTS_READ)
-        cleaned = (code or "").strip().upper()
+        cleaned = "".join((code or "").split()).upper()
+        if len(cleaned) == 7 and "-" not in cleaned:  # read out without its dash
+            cleaned = f"{cleaned[:3]}-{cleaned[3:]}"
         if not RECEIPT_CODE.match(cleaned):
             raise InvalidInputError("receipt_code", "looks like K7Q-4MZ2")
         index = self._find(ReceiptCode, ReceiptCode.id_for(cleaned))
@@ -347,6 +386,8 @@ class Orders(YimaiBase):
         reason = v.text("reason", reason, max_len=500)
         if original.merged_into is not None:
             raise RequestError("merge_target_merged", "merge into the original request")
+        if original.community_id != duplicate.community_id:
+            raise RequestError("other_community", "a duplicate is merged in its own community")
         duplicate.merge_into(original.id, reason)
         original.absorb(duplicate.id)
         return Receipt(duplicate.id, self._commit(original, duplicate))
@@ -355,8 +396,19 @@ class Orders(YimaiBase):
     def withdraw_request(self, request_id: UUID | str, reason: str, *, actor: Principal) -> Receipt:
         """The resident no longer needs it."""
         request = self._request(request_id)
+        self._may_withdraw(actor, request.claimant)
         request.withdraw(v.text("reason", reason, max_len=500))
         return Receipt(request.id, self._commit(request))
+
+    @staticmethod
+    def _may_withdraw(actor: Principal, claimant: UUID | None) -> None:
+        """Once someone works on it, only the committee takes it off the board: a
+        withdrawal must not make late work vanish from supervision."""
+        if claimant is not None and not actor.can(Permission.REQUESTS_TRIAGE):
+            raise PermissionDeniedError(
+                f"{actor.username} may not do this: a claimed item is withdrawn by the "
+                "committee ('requests.triage')"
+            )
 
     # -- requests: claiming and the work --------------------------------------------------
 
@@ -441,11 +493,14 @@ class Orders(YimaiBase):
 
     @command(Permission.REQUESTS_SUPERVISE)
     def accept_resolution(self, request_id: UUID | str, *, actor: Principal) -> Receipt:
-        """The supervisor accepts the resolution (never their own)."""
+        """The supervisor accepts the resolution (never their own); the first acceptance
+        earns the claimant the "helped a resident solve a problem" star."""
         request = self._request(request_id)
         self._not_own(actor, request.claimant, "own_resolution", "accept")
         request.accept()
-        return Receipt(request.id, self._commit(request))
+        # The claimant's "helped a resident" star, saved with the acceptance: once ever.
+        star = self._help_star(request)
+        return Receipt(request.id, self._commit(*star, request))
 
     @command(Permission.REQUESTS_SUPERVISE)
     def send_back_resolution(
@@ -501,12 +556,11 @@ class Orders(YimaiBase):
         request = self._request(request_id)
         summary = v.text("summary", summary, max_len=500)
         opened = self.personal.open(request.id, request.personal) or {}
-        private = [opened.get("contact_name"), opened.get("contact_phone")]
-        if request.requester_id:
-            household = self._find(Household, request.requester_id)
-            if household is not None:
-                fields = self.personal.open(household.id, household.personal) or {}
-                private += [fields.get("head_name"), fields.get("head_phone")]
+        private = [
+            opened.get("contact_name"),
+            opened.get("contact_phone"),
+            *self._household_contact(request.requester_id),
+        ]
         request.publish(check_public_text("summary", summary, private), self.now())
         return Receipt(request.id, self._commit(request))
 
@@ -579,7 +633,8 @@ class Orders(YimaiBase):
             household_id = household.id
         elif not name:
             raise InvalidInputError("resident_name", "name the resident or their household")
-        check_public_text("title", title, [name, phone])
+        # The title is published with the wish: nobody's name, phone or door in it.
+        check_public_text("title", title, [name, phone, *self._household_contact(household_id)])
         wish_id = uuid4()
         item = Wish(  # type: ignore[call-arg]
             id=wish_id,
@@ -642,18 +697,20 @@ class Orders(YimaiBase):
         item = self._wish(wish_id)
         summary = v.text("summary", summary, max_len=500)
         opened = self.personal.open(item.id, item.personal) or {}
-        private = [opened.get("resident_name"), opened.get("contact_phone")]
-        if item.household_id:
-            household = self._find(Household, item.household_id)
-            if household is not None:
-                fields = self.personal.open(household.id, household.personal) or {}
-                private += [fields.get("head_name"), fields.get("head_phone")]
+        private = [
+            opened.get("resident_name"),
+            opened.get("contact_phone"),
+            *self._household_contact(item.household_id),
+        ]
+        # The title goes out with the summary: both are checked against today's names.
+        check_public_text("title", item.title, private)
         item.publish(check_public_text("summary", summary, private), self.now())
         return Receipt(item.id, self._commit(item))
 
     @command(Permission.REQUESTS_PLACE)
     def withdraw_wish(self, wish_id: UUID | str, reason: str, *, actor: Principal) -> Receipt:
         item = self._wish(wish_id)
+        self._may_withdraw(actor, item.claimant)
         item.withdraw(v.text("reason", reason, max_len=500))
         return Receipt(item.id, self._commit(item))
 

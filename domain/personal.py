@@ -89,12 +89,22 @@ class PersonalData:
         return hmac.new(self.keys.pepper(), message, hashlib.sha256).hexdigest()
 
 
-def mask_name(name: str | None) -> str:
-    """张三丰 -> 张*丰, 李四 -> 李*: the form a name takes where the domain publishes it."""
+def is_sealed(value: object) -> bool:
+    """Whether a field holds a sealed blob (rather than clear text or nothing)."""
+    return isinstance(value, str) and value.startswith(_PREFIX)
+
+
+def mask_name(name: str | None, style: str = "middle") -> str:
+    """The form a name takes where the domain publishes it.
+
+    "middle": 张三丰 -> 张*丰, 李四 -> 李*; "given": 张三丰 -> 张**; "none": as it is.
+    """
     if not name:
         return ERASED
-    if len(name) <= 2:
-        return name[0] + "*"
+    if style == "none":
+        return name
+    if style == "given" or len(name) <= 2:
+        return name[0] + "*" * max(len(name) - 1, 1)
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 

@@ -228,6 +228,8 @@ class Request(YimaiAggregate):
         self.published_at: datetime | None = None
         self.merged_into: UUID | None = None
         self.duplicates: list[UUID] = []
+        #: The award that gave the claimant the "helped a resident" star, once ever.
+        self.star_award: UUID | None = None
 
     # -- guards -------------------------------------------------------------------------
 
@@ -322,6 +324,16 @@ class Request(YimaiAggregate):
     def accept(self) -> None:
         self.check_state("accept_state", RequestState.RESOLVED)
         self.state = RequestState.ACCEPTED
+
+    @event("StarAwarded")
+    def record_star(self, member_id: UUID, award_id: UUID) -> None:
+        """The claimant's star for an accepted resolution: once per request, ever."""
+        self.check_state("star_state", RequestState.ACCEPTED)
+        if self.star_award is not None:
+            raise RequestError("star_awarded", "this request has already earned its star")
+        if member_id != self.claimant:
+            raise RequestError("not_the_claimant", "the star goes to the claimant")
+        self.star_award = award_id
 
     @event("SentBack")
     def send_back(self, reason: str) -> None:

@@ -39,6 +39,15 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     #: Open claims a resident unit may hold on alliance needs at once.
     unit_claim_limit: int = 2
+    #: Days of the publicity window (公示期) after a points period closes.
+    publicity_days: int = 5
+    #: A year's star level: stars earned, capped at this (twelve-star management).
+    star_cap: int = 12
+    #: Candidates per grid branch for the year's excellent members.
+    excellent_per_branch: int = 3
+    #: How names are shown where the domain publishes them: "middle" (张*明, 李*),
+    #: "given" (张**) or "none" (in full).
+    name_mask: str = "middle"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -52,10 +61,15 @@ class Settings:
             values["secret_key"] = env["YIMAI_SECRET_KEY"]
         if env.get("YIMAI_TIMEZONE"):
             values["timezone"] = env["YIMAI_TIMEZONE"]
+        if env.get("YIMAI_NAME_MASK"):
+            values["name_mask"] = env["YIMAI_NAME_MASK"]
         for key, name in (
             ("YIMAI_TOKEN_MINUTES", "token_minutes"),
             ("YIMAI_MAX_BODY_BYTES", "max_body_bytes"),
             ("YIMAI_UNIT_CLAIM_LIMIT", "unit_claim_limit"),
+            ("YIMAI_PUBLICITY_DAYS", "publicity_days"),
+            ("YIMAI_STAR_CAP", "star_cap"),
+            ("YIMAI_EXCELLENT_PER_BRANCH", "excellent_per_branch"),
         ):
             if env.get(key):
                 try:
@@ -70,6 +84,14 @@ class Settings:
             raise ConfigError("YIMAI_LANG must be 'zh' or 'en'")
         if self.unit_claim_limit < 1:
             raise ConfigError("YIMAI_UNIT_CLAIM_LIMIT must be at least 1")
+        if not 0 <= self.publicity_days <= 60:
+            raise ConfigError("YIMAI_PUBLICITY_DAYS must be from 0 to 60")
+        if self.star_cap < 1:
+            raise ConfigError("YIMAI_STAR_CAP must be at least 1")
+        if not 1 <= self.excellent_per_branch <= 50:
+            raise ConfigError("YIMAI_EXCELLENT_PER_BRANCH must be from 1 to 50")
+        if self.name_mask not in ("middle", "given", "none"):
+            raise ConfigError("YIMAI_NAME_MASK must be 'middle', 'given' or 'none'")
         self.url  # noqa: B018  (validate early)
         self.tzinfo  # noqa: B018
 

@@ -29,7 +29,7 @@ from domain import validation as v
 from domain.access import Permission, Principal
 from domain.errors import InvalidInputError, NotFoundError
 from domain.personal import ERASED, PersonalData, mask_name
-from domain.requests import RequestState, Satisfaction
+from domain.requests import RequesterKind, RequestState, Satisfaction
 from domain.wishes import WishState
 from projections.db import Database, UTCDateTime, metadata
 from projections.roster import (
@@ -44,6 +44,9 @@ from projections.roster import (
 from projections.runner import Changes, Projection
 
 EXCERPT_CHARS = 80
+#: The years a date filter may name (outside them there is nothing, and far outside
+#: them the date arithmetic would overflow).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 categories = sa.Table(
     "requests_categories",
@@ -683,10 +686,18 @@ def _hours(start: datetime, end: datetime) -> float:
 class SQLAlchemyRequestsView:
     """Queries over the four orders' read model; staff queries check the reader's right."""
 
-    def __init__(self, db: Database, wait_for: Callable[[int], None], tz: tzinfo) -> None:
+    def __init__(
+        self,
+        db: Database,
+        wait_for: Callable[[int], None],
+        tz: tzinfo,
+        name_mask: str = "middle",
+    ) -> None:
         self.db = db
         self.wait_for = wait_for
         self.tz = tz
+        #: How published names are masked (see domain.personal.mask_name).
+        self.name_mask = name_mask
 
     def _prepare(self, actor: Principal, min_position: int) -> None:
         actor.require(Permission.REQUESTS_READ)
@@ -699,9 +710,20 @@ class SQLAlchemyRequestsView:
         """The first instant of a day at the station, in UTC."""
         return datetime.combine(day, time(), tzinfo=self.tz).astimezone(UTC)
 
+    @staticmethod
+    def _check_year(field: str, day: date) -> date:
+        """Dates far outside the ledger's life would overflow the arithmetic."""
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise InvalidInputError(field, f"must be in the years {FIRST_YEAR}–{LAST_YEAR}")
+        return day
+
     def _month(self, month: str) -> tuple[datetime, datetime]:
         found = _MONTH.fullmatch(month or "")
-        if not found or not 1 <= int(found.group(2)) <= 12:
+        if (
+            not found
+            or not 1 <= int(found.group(2)) <= 12
+            or not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR
+        ):
             raise InvalidInputError("month", "must look like 2026-03")
         year, number = int(found.group(1)), int(found.group(2))
         first = date(year, number, 1)
@@ -814,23 +836,33 @@ class SQLAlchemyRequestsView:
         min_position: int = 0,
     ) -> Page:
         """What a supervisor should look at: resolutions awaiting acceptance, then late
-        requests by due time, then pressed or escalated ones still being worked on."""
+        requests by due time, then outcomes awaiting their public summary, then pressed
+        or escalated ones still being worked on."""
         self._prepare(actor, min_position)
         _check_page(offset, limit)
         now = _aware(now)
         late = _overdue(now)
         awaiting = board.c.state == RequestState.RESOLVED.value
+        # Visited back (or accepted, when nobody can be visited): the summary is due.
+        unpublished = sa.or_(
+            board.c.state == RequestState.VISITED.value,
+            sa.and_(
+                board.c.state == RequestState.ACCEPTED.value,
+                board.c.requester_kind == RequesterKind.ANONYMOUS.value,
+            ),
+        )
         working = board.c.state.in_(WORKING)
         where: list[Any] = [
             sa.or_(
                 awaiting,
                 late,
+                unpublished,
                 sa.and_(working, sa.or_(board.c.presses > 0, board.c.escalated.is_(True))),
             )
         ]
         if community_id is not None:
             where.append(board.c.community_id == community_id)
-        rank = sa.case((awaiting, 0), (late, 1), else_=2)
+        rank = sa.case((awaiting, 0), (late, 1), (unpublished, 2), else_=3)
         with self.db.read.connect() as conn:
             total = conn.execute(
                 sa.select(sa.func.count()).select_from(board).where(*where)
@@ -855,6 +887,14 @@ class SQLAlchemyRequestsView:
                 for reason, applies in (
                     ("awaiting_acceptance", r["state"] == RequestState.RESOLVED.value),
                     ("overdue", item["overdue"]),
+                    (
+                        "awaiting_publication",
+                        r["state"] == RequestState.VISITED.value
+                        or (
+                            r["state"] == RequestState.ACCEPTED.value
+                            and r["requester_kind"] == RequesterKind.ANONYMOUS.value
+                        ),
+                    ),
                     ("pressed", still and r["presses"] > 0),
                     ("escalated", still and r["escalated"]),
                 )
@@ -924,6 +964,10 @@ class SQLAlchemyRequestsView:
         self._prepare(actor, min_position)
         if by not in STATISTICS_BY:
             raise InvalidInputError("by", f"must be one of {', '.join(STATISTICS_BY)}")
+        if since is not None:
+            self._check_year("since", since)
+        if until is not None:
+            self._check_year("until", until)
         if since and until and since > until:
             raise InvalidInputError("until", "is before since")
         where: list[Any] = []
@@ -1239,7 +1283,7 @@ class SQLAlchemyRequestsView:
             community_id,
             offset,
             limit,
-            lambda name: ERASED if not name or name == ERASED else mask_name(name),
+            lambda name: ERASED if not name or name == ERASED else mask_name(name, self.name_mask),
         )
 
     def public_needs(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from domain.access import SYSTEM, Role
@@ -12,6 +13,7 @@ from projections.accounts import AccountsProjection, SQLAlchemyAccountsView
 from projections.config import Settings
 from projections.db import Database, create_schema, open_database
 from projections.eventstore import eventsourcing_env
+from projections.points import PointsProjection, SQLAlchemyPointsView
 from projections.requests import RequestsProjection, SQLAlchemyRequestsView
 from projections.roster import RosterProjection, SQLAlchemyRosterView
 from projections.runner import Runner
@@ -39,6 +41,17 @@ class _CaughtUpOccupancy:
         return self._fresh().open_households(unit_id)
 
 
+class _CaughtUpStandings:
+    """Answers the Application's standings questions from a caught-up points view."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+
+    def candidates(self, year: int, per_branch: int) -> list[dict[str, Any]]:
+        self.system.runner.wait_for(self.system.app.last_position())
+        return self.system.points.candidates(year, per_branch)
+
+
 @dataclass
 class System:
     """Everything one process needs; build it with `open_system(settings)`."""
@@ -51,6 +64,7 @@ class System:
     roster: SQLAlchemyRosterView = field(init=False)
     accounts: SQLAlchemyAccountsView = field(init=False)
     requests: SQLAlchemyRequestsView = field(init=False)
+    points: SQLAlchemyPointsView = field(init=False)
 
     def token_secret(self) -> bytes:
         if self.settings.secret_key:
@@ -70,6 +84,7 @@ class System:
             admin_user, display_name or admin_user, [Role.ADMIN.value], password, actor=SYSTEM
         )
         self.app.seed_categories(actor=SYSTEM)
+        self.app.seed_rules(actor=SYSTEM)
         return receipt
 
     def shutdown(self) -> None:
@@ -93,6 +108,8 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
         tz=settings.tzinfo,
         unit_claim_limit=settings.unit_claim_limit,
     )
+    system.app.publicity_days = settings.publicity_days
+    system.app.excellent_per_branch = settings.excellent_per_branch
     system.runner = Runner(
         system.app,
         db,
@@ -101,12 +118,17 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
             AccountsProjection(),
             TimelineProjection(),
             RequestsProjection(system.app.personal),
+            PointsProjection(),
         ],
     )
     system.runner.ensure_tracking()
     system.roster = SQLAlchemyRosterView(db, system.runner.wait_for)
     system.accounts = SQLAlchemyAccountsView(db, system.runner.wait_for)
-    system.requests = SQLAlchemyRequestsView(db, system.runner.wait_for, settings.tzinfo)
+    system.requests = SQLAlchemyRequestsView(
+        db, system.runner.wait_for, settings.tzinfo, settings.name_mask
+    )
+    system.points = SQLAlchemyPointsView(db, system.runner.wait_for, settings)
+    system.app.standings = _CaughtUpStandings(system)
     if follow:
         system.runner.start(settings.poll_interval)
     return system

@@ -309,3 +309,15 @@ def test_access_logs_keep_the_path_but_not_the_query() -> None:
     )
     assert RedactQueryStrings().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "GET /members?[redacted] HTTP/1.1" 200'
+    # A receipt code opens a resident's request: it stays out of the log too.
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/receipts/K7Q-4MZ2", "1.1", 200),
+        None,
+    )
+    assert RedactQueryStrings().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /receipts/[redacted] HTTP/1.1" 200'

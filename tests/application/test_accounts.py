@@ -15,6 +15,7 @@ from domain.errors import (
     RuleViolationError,
     ThrottledError,
 )
+from domain.points import DEFAULT_RULES
 from domain.requests import DEFAULT_CATEGORIES
 from projections.system import System
 from tests.application.support import events_after, last_event, names, refused
@@ -206,16 +207,21 @@ def test_only_admins_manage_accounts_and_others_see_only_their_own(
 
 
 def test_a_database_is_initialised_once(database_url: str) -> None:
-    """The first admin is the first event, then the default catalogue; a second
-    initialisation is refused."""
+    """The first admin is the first event, then the default catalogues of categories and
+    points rules; a second initialisation is refused."""
     s = make_system(database_url)
     try:
         assert not s.is_initialized()
         receipt = s.initialize("chief", ADMIN_PASSWORD, "主任")
-        head = 1 + len(DEFAULT_CATEGORIES)
+        head = 1 + len(DEFAULT_CATEGORIES) + len(DEFAULT_RULES)
         assert receipt.position == 1
         assert s.app.last_position() == head
-        assert names(events_after(s, 0)) == ["Account.Opened"] + ["Category.Defined"] * (head - 1)
+        assert names(events_after(s, 0)) == (
+            ["Account.Opened"]
+            + ["Category.Defined"] * len(DEFAULT_CATEGORIES)
+            + ["Rule.Defined"] * len(DEFAULT_RULES)
+        )
+        assert [e.actor for e in events_after(s, 1)] == ["system"] * (head - 1)
         assert s.is_initialized()
         with pytest.raises(RuleViolationError) as caught:
             s.initialize("other", ADMIN_PASSWORD)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,9 +14,11 @@ from domain.access import Permission, Principal
 from domain.application import Yimai
 from domain.dto import HouseholdCorrection, MemberCorrection, NeedDraft, WishDraft
 from domain.errors import DomainError, PermissionDeniedError
+from domain.points import Ledger
 from projections.system import System
 from tests.application.support import (
     REQUESTER,
+    Clock,
     last_event,
     need_in,
     refused,
@@ -136,6 +139,60 @@ class World:
                 ("withdraw_need", "claimed"),
             ]
         }
+        # -- points: a year of its own for each thing a command needs of a period
+        supervisor = staff.supervisor
+        self.years = {
+            name: first + n
+            for name, first in [
+                ("close_period", 1991),
+                ("finalize_period", 1996),
+                # the rules of the catalogue are in effect from 2000
+                ("objections", 2001),
+                ("propose_selection", 2006),
+                ("confirm_selection", 2011),
+                ("publish_selection", 2016),
+            ]
+        }
+        self.rule = f"r_{role}"
+        app.define_rule(self.rule, "规则", "Rule", "study", 2, actor=admin)
+        self.activity = app.plan_activity(
+            "主题党日", "party_day", app.today(), org.community, actor=clerk
+        ).id
+        self.entry = app.award_points(
+            self.member, "study", app.today(), note="学习", actor=clerk
+        ).id
+        self.proposals = {
+            name: app.propose_deduction(
+                self.member, "breach", app.today(), "违反底线", actor=clerk
+            ).id
+            for name in ("approve_adjustment", "reject_adjustment")
+        }
+        real = app.clock
+        app.clock = Clock(real() - timedelta(days=30))  # windows that have ended by now
+        for name in (
+            "finalize_period",
+            "propose_selection",
+            "confirm_selection",
+            "publish_selection",
+        ):
+            year = self.years[name]
+            if name != "finalize_period":  # a star: a candidate for the selection
+                app.award_points(
+                    self.member, "party_day", date(year, 7, 1), note="党日", actor=clerk
+                )
+            app.close_period(year, actor=supervisor)
+        app.clock = real
+        for name in ("propose_selection", "confirm_selection", "publish_selection"):
+            app.finalize_period(self.years[name], actor=supervisor)
+        for name in ("confirm_selection", "publish_selection"):
+            app.propose_selection(self.years[name], actor=supervisor)
+        app.confirm_selection(self.years["publish_selection"], [self.member], actor=supervisor)
+        year = self.years["objections"]
+        app.close_period(year, actor=supervisor)
+        self.objections = {
+            name: app.file_objection(self.member, year, "少记了", actor=clerk).id
+            for name in ("uphold_objection", "reject_objection")
+        }
 
 
 CALLS: dict[str, Call] = {
@@ -252,6 +309,52 @@ CALLS: dict[str, Call] = {
     "send_back_need": lambda a, w, p: a.send_back_need(w.needs["send_back_need"], "x", actor=p),
     "publish_need": lambda a, w, p: a.publish_need(w.needs["publish_need"], "修好了器材", actor=p),
     "withdraw_need": lambda a, w, p: a.withdraw_need(w.needs["withdraw_need"], "x", actor=p),
+    # -- points and stars
+    "define_rule": lambda a, w, p: a.define_rule(
+        f"n_{w.tag}", "新规则", "New rule", "volunteer", 2, cap=20, actor=p
+    ),
+    "revise_rule": lambda a, w, p: a.revise_rule(
+        w.rule, 3, a.today() + timedelta(days=1), "x", actor=p
+    ),
+    "seed_rules": lambda a, w, p: a.seed_rules(actor=p),
+    "award_points": lambda a, w, p: a.award_points(
+        w.member, "study", a.today(), note="学习", actor=p
+    ),
+    "plan_activity": lambda a, w, p: a.plan_activity(
+        "志愿服务", "volunteer", a.today(), w.org.community, branch_id=w.org.branch, actor=p
+    ),
+    "record_attendance": lambda a, w, p: a.record_attendance(w.activity, [w.member], actor=p),
+    "propose_deduction": lambda a, w, p: a.propose_deduction(
+        w.member, "absent_without_leave", a.today(), "x", actor=p
+    ),
+    "propose_reversal": lambda a, w, p: a.propose_reversal(
+        w.member, a.today().year, w.entry, "x", actor=p
+    ),
+    "approve_adjustment": lambda a, w, p: a.approve_adjustment(
+        w.proposals["approve_adjustment"], actor=p
+    ),
+    "reject_adjustment": lambda a, w, p: a.reject_adjustment(
+        w.proposals["reject_adjustment"], "x", actor=p
+    ),
+    "close_period": lambda a, w, p: a.close_period(w.years["close_period"], actor=p),
+    # the role's own linked member: a cadre files only for them
+    "file_objection": lambda a, w, p: a.file_objection(w.own, w.years["objections"], "x", actor=p),
+    "uphold_objection": lambda a, w, p: a.uphold_objection(
+        w.objections["uphold_objection"],
+        "x",
+        award_rule="study",
+        deed_on=date(w.years["objections"], 6, 1),
+        actor=p,
+    ),
+    "reject_objection": lambda a, w, p: a.reject_objection(
+        w.objections["reject_objection"], "x", actor=p
+    ),
+    "finalize_period": lambda a, w, p: a.finalize_period(w.years["finalize_period"], actor=p),
+    "propose_selection": lambda a, w, p: a.propose_selection(w.years["propose_selection"], actor=p),
+    "confirm_selection": lambda a, w, p: a.confirm_selection(
+        w.years["confirm_selection"], [w.member], actor=p
+    ),
+    "publish_selection": lambda a, w, p: a.publish_selection(w.years["publish_selection"], actor=p),
 }
 
 
@@ -285,7 +388,15 @@ def test_a_reviewer_reads_everything(system: System, staff: Staff, org: Org) -> 
     detail = app.get_request(request, actor=reviewer)
     assert (detail.state, detail.contact_name) == ("accepted", REQUESTER)
     assert app.request_for_receipt(detail.receipt_code, actor=reviewer) == request
-    assert app.get_history(request, actor=reviewer)[-1].event == "Request.Accepted"
+    assert [h.event for h in app.get_history(request, actor=reviewer)][-2:] == [
+        "Request.Accepted",
+        "Request.StarAwarded",
+    ]
+    ledger = Ledger.id_for(world.member, app.today().year)
+    assert app.get_history(ledger, actor=reviewer)[0].event == "Ledger.Opened"
+    assert app.proposal_state(world.proposals["approve_adjustment"], actor=reviewer) == "proposed"
+    objection = app.get_history(world.objections["uphold_objection"], actor=reviewer)
+    assert objection[0].fields["text"] == "少记了"
     assert app.get_wish(world.wishes["claim_wish"], actor=reviewer).state == "open"
     assert app.get_need(world.needs["fulfil_need"], actor=reviewer).state == "claimed"
     assert app.last_position() == position
@@ -298,8 +409,11 @@ ALLOWED = {
         "requests.triage",
         "requests.record",
         "requests.visit",
+        "points.award",
+        "points.propose",
+        "points.object",
     },
-    "cadre": {"roster.write", "requests.place", "requests.claim"},
+    "cadre": {"roster.write", "requests.place", "requests.claim", "points.object"},
     "supervisor": {
         "roster.write",
         "org.manage",
@@ -309,6 +423,11 @@ ALLOWED = {
         "requests.record",
         "requests.supervise",
         "requests.visit",
+        "points.award",
+        "points.propose",
+        "points.approve",
+        "points.object",
+        "points.periods",
     },
     "admin": {p.value for p in Permission},
 }
@@ -335,12 +454,13 @@ def test_each_role_may_run_exactly_the_commands_its_rights_allow(
             else:
                 with refused(system, PermissionDeniedError, case=(role, name)):
                     CALLS[name](system.app, world, actor)
-        orders = {n: r for n, r in ruled_out.items() if commands()[n].__module__ == ORDERS}
-        assert not orders, f"{role} was refused by a rule: {orders}"
+        checked = {n: r for n, r in ruled_out.items() if commands()[n].__module__ in THROUGH}
+        assert not checked, f"{role} was refused by a rule: {checked}"
 
 
-#: The four orders' commands: each must go through for every role allowed to run it.
-ORDERS = "domain.orders"
+#: The modules whose commands must each go through for every role allowed to run them:
+#: the four orders' and points'.
+THROUGH = {"domain.orders", "domain.points_app"}
 
 
 def _permissions_of(fn: Any) -> set[str]:

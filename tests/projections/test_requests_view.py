@@ -764,3 +764,36 @@ def test_a_rebuild_gives_the_same_tables_and_an_erased_request_reads_erased(
     assert {k: v for k, v in after.items() if k != "requests_board"} == {
         k: v for k, v in before.items() if k != "requests_board"
     }
+
+
+def test_dates_outside_the_ledgers_life_are_refused_not_crashed_on(world: World) -> None:
+    view, reviewer = world.view, world.staff.reviewer
+    for month in ("0000-01", "0001-01", "9999-12", "2026-13"):
+        with pytest.raises(InvalidInputError) as caught:
+            view.public_ledger(month=month)
+        assert caught.value.field == "month"
+    for field, value in (("since", date(1, 1, 1)), ("until", date(9999, 12, 31))):
+        with pytest.raises(InvalidInputError) as caught:
+            view.statistics(actor=reviewer, by="month", **{field: value})
+        assert caught.value.field == field
+
+
+def test_the_supervision_queue_lists_outcomes_awaiting_their_public_summary(
+    world: World,
+) -> None:
+    app, staff = world.app, world.staff
+    visited = world.place(1)
+    world.done(visited.id, 2, 3)
+    app.record_visit(visited.id, "satisfied", actor=staff.clerk)
+    anonymous = world.place(4, kind="anonymous")
+    world.done(anonymous.id, 5, 6)
+    published = world.place(7, kind="anonymous")
+    world.done(published.id, 8, 9)
+    app.publish_request(published.id, "垃圾已清运", actor=staff.supervisor)
+    page = world.view.supervision_queue(
+        actor=staff.supervisor, now=app.now(), min_position=world.head()
+    )
+    reasons = {item["id"]: item["reasons"] for item in page.items}
+    assert "awaiting_publication" in reasons[visited.id]
+    assert "awaiting_publication" in reasons[anonymous.id]
+    assert published.id not in reasons

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.tokens import read_token
@@ -43,3 +43,5 @@ MinPosition = Annotated[
 ]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Items to skip.")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1–500).")]
+#: A year in a path: the key of a points period (and of its selection).
+YearPath = Annotated[int, Path(ge=1, le=9999, description="The period: a calendar year.")]

@@ -10,15 +10,22 @@ from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, redact_access_log
 from api.routes import (
     accounts,
+    activities,
+    adjustments,
     auth,
     categories,
     households,
     links,
     members,
     needs,
+    objections,
+    periods,
+    point_rules,
+    points,
     public,
     requests,
     resident_units,
+    selections,
     status,
     supervision,
     units,
@@ -57,9 +64,43 @@ TAGS = [
     {"name": "wishes", "description": "Micro-wishes posted for residents and claimed by members."},
     {"name": "needs", "description": "Alliance needs listed by the committee for resident units."},
     {
+        "name": "point rules",
+        "description": "The points catalogue: points, star and yearly cap per rule, "
+        "versioned by the date each version takes effect (admin keeps it).",
+    },
+    {
+        "name": "points",
+        "description": "Awards; a member's ledger, totals and star level of a year; why a "
+        "total is what it is; rankings by year or quarter, community or branch.",
+    },
+    {
+        "name": "activities",
+        "description": "Themed party days, volunteer services and study sessions; their "
+        "attendance awards every attendee at once.",
+    },
+    {
+        "name": "adjustments",
+        "description": "Deductions and reversals: one person proposes, another approves "
+        "or rejects; the pending-approval queue.",
+    },
+    {
+        "name": "periods",
+        "description": "Years of points: close into the publicity window (公示期), then finalize.",
+    },
+    {
+        "name": "objections",
+        "description": "Members' objections in the publicity window: file, uphold with a "
+        "correction, or reject; the objection queue.",
+    },
+    {
+        "name": "selections",
+        "description": "The year's excellent members: propose from the standings, confirm, "
+        "publish.",
+    },
+    {
         "name": "public",
-        "description": "Published outcomes of requests, wishes and needs (no token; "
-        "no personal data).",
+        "description": "Published outcomes of requests, wishes and needs, a closed year's "
+        "rankings and the published selection (no token; no personal data; names masked).",
     },
     {"name": "status", "description": "Health and read-model progress (no token)."},
 ]
@@ -106,6 +147,13 @@ def create_app(system: System) -> FastAPI:
         supervision.router,
         wishes.router,
         needs.router,
+        point_rules.router,
+        points.router,
+        activities.router,
+        adjustments.router,
+        periods.router,
+        objections.router,
+        selections.router,
     ):
         app.include_router(router, responses=ERRORS)
     app.include_router(public.router, responses=PUBLIC_ERRORS)

@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.access import Role
+from domain.points import EvidenceKind, RuleCategory
 from domain.requests import Channel, RequesterKind, Satisfaction, Urgency
 from domain.roster import (
     AppointmentRole,
@@ -1120,6 +1121,491 @@ class NeedsPublic(Public):
     limit: int
 
 
+# -- points and stars -------------------------------------------------------------------------
+
+ACTIVITY = "cf7c8a6e-91d2-4cbf-a0e2-6d8fabc2ed76"
+ADJUSTMENT = "d08d9b7f-a2e3-4dc0-b1f3-7e9fbcd3fe87"
+ENTRY = "e19eac80-b3f4-4ed1-82a4-8fa0cde40f98"
+
+RuleCode = Annotated[str, Field(max_length=32, description="A code from GET /point-rules.")]
+Year = Annotated[int, Field(strict=True, description="The period: a calendar year.")]
+Points = Annotated[int, Field(strict=True, description="Below 0 only for a bottom-line rule.")]
+
+
+class RuleCreate(Input):
+    """A rule of the catalogue; points below 0 for a bottom-line deduction."""
+
+    code: str = Field(max_length=32, description="2–32 lower-case letters, digits or '_'.")
+    name_zh: str = Field(max_length=40)
+    name_en: str = Field(max_length=80)
+    category: RuleCategory
+    points: Points
+    earns_star: bool = False
+    cap: int | None = Field(
+        default=None, strict=True, description="Most points per member per year (null: none)."
+    )
+    effective_from: date | None = Field(default=None, description="Defaults to today.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "reading",
+                    "name_zh": "读书分享",
+                    "name_en": "Reading circle",
+                    "category": "study",
+                    "points": 1,
+                    "earns_star": False,
+                    "cap": 12,
+                    "effective_from": "2025-01-01",
+                }
+            ]
+        }
+    )
+
+
+class RuleRevise(Input):
+    """A new version of a rule from a date; awards made earlier keep their version.
+
+    Names, the star and the cap left out stay as they are; `cap: 0` removes the cap."""
+
+    points: Points
+    effective_from: date = Field(description="Strictly after the latest version's.")
+    reason: Reason
+    name_zh: str | None = Field(default=None, max_length=40)
+    name_en: str | None = Field(default=None, max_length=80)
+    earns_star: bool | None = None
+    cap: int | None = Field(default=None, strict=True, ge=0)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "points": 3,
+                    "effective_from": "2025-07-01",
+                    "reason": "提高学习积分",
+                    "cap": 48,
+                }
+            ]
+        }
+    )
+
+
+class RuleVersionPublic(Public):
+    version: int
+    name_zh: str
+    name_en: str
+    points: int
+    earns_star: bool
+    cap: int | None
+    effective_from: date
+    reason: str | None = Field(description="Why it was revised (null for the first version).")
+
+
+class RulePublic(Public):
+    """A rule with its latest version's terms (which may take effect later than today)
+    and every version it had."""
+
+    code: str
+    category: str
+    version: int
+    name_zh: str
+    name_en: str
+    points: int
+    earns_star: bool
+    cap: int | None
+    effective_from: date
+    versions: list[RuleVersionPublic]
+
+
+class RulesPublic(Public):
+    items: list[RulePublic]
+    total: int
+
+
+class AwardCreate(Input):
+    """An award under a rule for a deed on a date, with its evidence: a request or an
+    activity (its id in `evidence_ref`), or a note saying what the deed was."""
+
+    rule_code: RuleCode
+    deed_on: date
+    evidence_kind: EvidenceKind = EvidenceKind.NOTE
+    evidence_ref: str | None = Field(
+        default=None, max_length=64, description="The request's or activity's id."
+    )
+    note: str | None = Field(default=None, max_length=500)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "rule_code": "volunteer",
+                    "deed_on": "2025-05-02",
+                    "evidence_kind": "note",
+                    "evidence_ref": None,
+                    "note": "参加社区环境整治志愿服务",
+                }
+            ]
+        }
+    )
+
+
+class AwardReceiptPublic(ReceiptPublic):
+    """An award's receipt: what the rule gives (`asked`), what the year's cap left of it
+    (`points`), the stars, and whether the cap cut it."""
+
+    points: int
+    asked: int
+    stars: int
+    capped: bool
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": ENTRY, "position": 42, "points": 1, "asked": 2, "stars": 0, "capped": True}
+            ]
+        }
+    )
+
+
+class ActivityCreate(Input):
+    """A themed party day, volunteer service or study session, under a rule."""
+
+    title: str = Field(max_length=60)
+    rule_code: RuleCode
+    held_on: date
+    community_id: UUID
+    branch_id: UUID | None = Field(default=None, description="A grid branch of the community.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "七一主题党日",
+                    "rule_code": "party_day",
+                    "held_on": "2025-07-01",
+                    "community_id": COMMUNITY,
+                    "branch_id": BRANCH,
+                }
+            ]
+        }
+    )
+
+
+class AttendanceCreate(Input):
+    """The members who attended; each is awarded under the activity's rule."""
+
+    member_ids: list[UUID] = Field(max_length=500)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"member_ids": [MEMBER]}]})
+
+
+class AttendanceReceiptPublic(ReceiptPublic):
+    """Attendance recorded: one award per attendee; `capped` names whose award a cap cut."""
+
+    awards: list[UUID]
+    capped: list[UUID]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": ACTIVITY, "position": 42, "awards": [ENTRY], "capped": []}]
+        }
+    )
+
+
+class DeductionCreate(Input):
+    """A deduction under a bottom-line rule; it counts once another person approves it."""
+
+    member_id: UUID
+    rule_code: RuleCode
+    deed_on: date
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_id": MEMBER,
+                    "rule_code": "absent_without_leave",
+                    "deed_on": "2025-03-05",
+                    "reason": "三月组织生活无故缺席",
+                }
+            ]
+        }
+    )
+
+
+class ReversalCreate(Input):
+    """Reverse one award or deduction of a member's year; counts once approved."""
+
+    member_id: UUID
+    year: Year
+    entry_id: UUID = Field(description="The award's or deduction's id, from the ledger.")
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"member_id": MEMBER, "year": 2025, "entry_id": ENTRY, "reason": "重复录入"}
+            ]
+        }
+    )
+
+
+class LedgerEntryPublic(Public):
+    """One award or deduction, with the rule version it was made under and its evidence;
+    a reversed entry stays, marked, with who reversed it and why."""
+
+    entry_id: UUID
+    kind: str = Field(description="award or deduction")
+    year: int
+    quarter: int = Field(description="The deed date's quarter.")
+    rule_code: str
+    rule_version: int
+    rule_name_zh: str | None
+    rule_name_en: str | None
+    points: int = Field(description="Granted, after the cap; below 0 for a deduction.")
+    asked: int = Field(description="What the rule version gives.")
+    capped: bool
+    stars: int
+    deed_on: date
+    evidence_kind: str | None = Field(description="request, activity or note (an award's).")
+    evidence_ref: str | None
+    note: str | None = Field(description="An award's note, or a deduction's reason.")
+    reversed: bool
+    reversed_by: UUID | None = Field(
+        description="The approved proposal, or the upheld objection, that reversed it."
+    )
+    reverse_reason: str | None
+    recorded_at: datetime
+    actor: str
+
+
+class LedgerPublic(Public):
+    items: list[LedgerEntryPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class QuarterTotalPublic(Public):
+    points: int
+    stars: int
+
+
+class TotalsPublic(Public):
+    """A member's year: points, stars, the star level (stars, capped) and each quarter."""
+
+    member_id: UUID
+    year: int
+    points: int
+    stars: int
+    star_level: int = Field(description="Stars earned, up to the star cap (twelve-star).")
+    by_quarter: dict[int, QuarterTotalPublic] = Field(description="By the deeds' dates.")
+    bottom_line: bool = Field(description="An approved bottom-line deduction stands.")
+
+
+class ExplanationLinePublic(Public):
+    """One entry and what it counts now: `asked` by its rule version, `points` after the
+    cap (`cap_cut` is the difference), 0 once reversed."""
+
+    entry_id: UUID
+    kind: str
+    rule_code: str
+    rule_version: int
+    rule_name_zh: str | None
+    rule_name_en: str | None
+    cap: int | None = Field(description="The rule version's cap per member per year.")
+    deed_on: date
+    quarter: int
+    asked: int
+    points: int
+    capped: bool
+    cap_cut: int
+    stars: int
+    reversed: bool
+    reverse_reason: str | None
+    counted: int
+    counted_stars: int
+    note: str | None
+
+
+class ExplanationPublic(Public):
+    """Why a member's total is what it is: the lines' `counted` add up to `total` and
+    their `counted_stars` to `stars`."""
+
+    member_id: UUID
+    year: int
+    quarter: int | None
+    total: int
+    stars: int
+    star_level: int
+    lines: list[ExplanationLinePublic]
+
+
+class AdjustmentRowPublic(Public):
+    """A proposed deduction or reversal waiting for a second person."""
+
+    id: UUID
+    kind: str
+    member_id: UUID
+    name: str | None
+    year: int
+    rule_code: str | None
+    entry_id: UUID | None
+    deed_on: date | None
+    reason: str
+    proposer: str
+    proposed_at: datetime
+
+
+class AdjustmentsPublic(Public):
+    items: list[AdjustmentRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class PeriodPublic(Public):
+    """A year: open, in its publicity window, or final."""
+
+    year: int
+    state: str
+    closed_at: datetime | None
+    window_ends_at: datetime | None
+    open_objections: int
+    finalized_at: datetime | None
+
+
+class PeriodsPublic(Public):
+    items: list[PeriodPublic]
+    total: int
+
+
+class ObjectionCreate(Input):
+    """A member's objection to their totals of a closed year, in its publicity window."""
+
+    member_id: UUID
+    year: Year
+    text: str = Field(max_length=1000, description="Sealed when stored.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"member_id": MEMBER, "year": 2025, "text": "五月的志愿服务未计入积分"}]
+        }
+    )
+
+
+class ObjectionUphold(Input):
+    """Uphold with the correction: an award (`award_rule`, `deed_on`, `note`) or the
+    reversal of one entry (`reverse_entry`) — exactly one of the two."""
+
+    reason: Reason
+    award_rule: str | None = Field(default=None, max_length=32)
+    deed_on: date | None = None
+    note: str | None = Field(default=None, max_length=500)
+    reverse_entry: UUID | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "经核实确有参加",
+                    "award_rule": "volunteer",
+                    "deed_on": "2025-05-02",
+                    "note": "补记五月志愿服务",
+                    "reverse_entry": None,
+                }
+            ]
+        }
+    )
+
+
+class ObjectionRowPublic(Public):
+    """An objection in the queue and, once settled, how (its text is read in its
+    history)."""
+
+    id: UUID
+    member_id: UUID
+    name: str | None
+    year: int
+    state: str
+    filed_at: datetime
+    window_ends_at: datetime | None
+    decided_at: datetime | None
+    reason: str | None
+    correction_kind: str | None = Field(description="award or reversal, when upheld.")
+    correction_entry_id: UUID | None
+
+
+class ObjectionsPublic(Public):
+    items: list[ObjectionRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class RankingRowPublic(Public):
+    rank: int = Field(description="Equal points and stars share a rank (1, 2, 2, 4).")
+    member_id: UUID
+    name: str
+    branch_id: UUID | None
+    branch_name: str | None
+    points: int
+    stars: int
+    star_level: int
+
+
+class RankingsPublic(Public):
+    items: list[RankingRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class SelectionPropose(Input):
+    """How many candidates per grid branch (absent: the configured number)."""
+
+    per_branch: int | None = Field(default=None, strict=True)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"per_branch": 3}]})
+
+
+class CandidatePublic(Public):
+    member_id: UUID
+    name: str | None
+    branch_id: UUID | None
+    branch_name: str | None
+    stars: int
+    points: int
+    chosen: bool
+
+
+class SelectionPublic(Public):
+    """The year's selection: the candidates as proposed (per branch, best first), marked
+    with whom the committee chose."""
+
+    year: int
+    state: str = Field(description="proposed, confirmed or published")
+    per_branch: int
+    proposed_at: datetime
+    confirmed_at: datetime | None
+    reason: str | None
+    published_at: datetime | None
+    candidates: list[CandidatePublic]
+
+
+class SelectionConfirm(Input):
+    """Whom of the candidates the committee selects."""
+
+    chosen: list[UUID] = Field(max_length=500)
+    reason: str | None = Field(default=None, max_length=500)
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"chosen": [MEMBER], "reason": "党员大会表决通过"}]}
+    )
+
+
 # -- the public ledger (no token) -----------------------------------------------------------------
 
 
@@ -1179,3 +1665,39 @@ class ClaimOutcomesPublic(Allowlisted):
     total: int
     offset: int
     limit: int
+
+
+class StandingPublic(Allowlisted):
+    """A member's place in a closed year's ranking: the name masked (张*明), the branch,
+    points, stars and star level; never an id, a phone, an address or an ID number."""
+
+    rank: int
+    name: str
+    branch_name: str | None
+    points: int
+    stars: int
+    star_level: int
+
+
+class StandingsPublic(Allowlisted):
+    items: list[StandingPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class SelectedPublic(Allowlisted):
+    """An excellent member of the year: the name masked, the branch, stars and points."""
+
+    name: str
+    branch_name: str | None
+    stars: int
+    points: int
+
+
+class SelectionOutcomePublic(Allowlisted):
+    """A published selection of excellent members."""
+
+    year: int
+    published_on: date
+    members: list[SelectedPublic]

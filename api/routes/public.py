@@ -1,5 +1,6 @@
 """What anyone may read, without a token: published outcomes of requests, micro-wishes
-and alliance needs. Every item is built from an allowlist of fields (see
+and alliance needs, the points rankings of a closed year and a published selection of
+excellent members (names masked). Every item is built from an allowlist of fields (see
 `api.schemas.Allowlisted`): no contact, no description, no note, no resident."""
 
 from __future__ import annotations
@@ -9,8 +10,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from api.deps import Limit, MinPosition, Offset, SystemDep
-from api.schemas import ClaimOutcomesPublic, OutcomePublic, OutcomesPublic
+from api.deps import Limit, MinPosition, Offset, SystemDep, YearPath
+from api.schemas import (
+    ClaimOutcomesPublic,
+    OutcomePublic,
+    OutcomesPublic,
+    SelectionOutcomePublic,
+    StandingsPublic,
+)
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -82,3 +89,41 @@ def list_need_outcomes(
         community_id=community_id, offset=offset, limit=limit, min_position=min_position
     )
     return ClaimOutcomesPublic.model_validate(page)
+
+
+@router.get("/rankings", response_model=StandingsPublic)
+def list_standings(
+    system: SystemDep,
+    year: Annotated[int, Query(ge=1, le=9999, description="A closed year.")],
+    quarter: Annotated[
+        int | None, Query(ge=1, le=4, description="Only this quarter (by the deed's date).")
+    ] = None,
+    community_id: CommunityId = None,
+    branch_id: Annotated[UUID | None, Query(description="Only this grid branch's.")] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    min_position: MinPosition = 0,
+) -> StandingsPublic:
+    """The rankings of a closed year (in its publicity window or final): masked name,
+    branch, points, stars and star level; 404 for a year still open."""
+    page = system.points.public_rankings(
+        year=year,
+        quarter=quarter,
+        community_id=community_id,
+        branch_id=branch_id,
+        offset=offset,
+        limit=limit,
+        min_position=min_position,
+    )
+    return StandingsPublic.model_validate(page)
+
+
+@router.get("/selections/{year}", response_model=SelectionOutcomePublic)
+def read_selection_outcome(
+    year: YearPath, system: SystemDep, min_position: MinPosition = 0
+) -> SelectionOutcomePublic:
+    """The year's excellent members once published (masked names, branches, stars and
+    points); 404 before that."""
+    return SelectionOutcomePublic.model_validate(
+        system.points.public_selection(year, min_position=min_position)
+    )

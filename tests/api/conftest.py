@@ -10,6 +10,7 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -123,11 +124,19 @@ HOUSEHOLD: dict[str, Any] = {
 }
 
 
+#: Today as the station sees it, or the day before (never after): a deed date.
+TODAY = datetime.now(UTC).date()
+#: A year that has ended, so that it may be closed.
+LAST_YEAR = TODAY.year - 1
+#: An id of nothing.
+MISSING = "3f0e9c1a-1111-4222-8333-944455556666"
+
+
 @dataclass
 class Roster:
     """A member (liaison of the branch), a household linked to them with one contact,
-    a resident unit, and a request and a micro-wish of the household and an alliance
-    need, all written through the API."""
+    a resident unit, a request and a micro-wish of the household, an alliance need and
+    a study session held today, all written through the API."""
 
     org: Org
     member: UUID
@@ -138,6 +147,7 @@ class Roster:
     receipt_code: str
     wish: UUID
     need: UUID
+    activity: UUID
     position: int
 
 
@@ -177,6 +187,19 @@ def need_body(org: Org, **changes: Any) -> dict[str, Any]:
         "title": "社区义诊",
         "description": "为辖区老人组织一次健康义诊",
         "alliance": "区域化党建联盟",
+    }
+    body.update(changes)
+    return body
+
+
+def activity_body(org: Org, **changes: Any) -> dict[str, Any]:
+    """A study session of the branch, held today."""
+    body: dict[str, Any] = {
+        "title": "党章学习",
+        "rule_code": "study",
+        "held_on": TODAY.isoformat(),
+        "community_id": str(org.community),
+        "branch_id": str(org.branch),
     }
     body.update(changes)
     return body
@@ -232,6 +255,7 @@ def roster(client: TestClient, tokens: Tokens, org: Org, system: System) -> Rost
         201,
     )
     need = expect(client.post("/needs", json=need_body(org), headers=h), 201)
+    activity = expect(client.post("/activities", json=activity_body(org), headers=h), 201)
     return Roster(
         org,
         UUID(member["id"]),
@@ -242,6 +266,7 @@ def roster(client: TestClient, tokens: Tokens, org: Org, system: System) -> Rost
         placed["receipt_code"],
         UUID(wish["id"]),
         UUID(need["id"]),
+        UUID(activity["id"]),
         system.app.last_position(),
     )
 
@@ -424,10 +449,62 @@ def writes(r: Roster) -> dict[str, dict[str, Any]]:
         "/needs/{need_id}/send-back": {"reason": "x"},
         "/needs/{need_id}/publish": {"summary": "x"},
         "/needs/{need_id}/withdraw": {"reason": "x"},
+        "/point-rules": {
+            "code": "reading",
+            "name_zh": "读书分享",
+            "name_en": "Reading circle",
+            "category": "study",
+            "points": 1,
+            "earns_star": False,
+            "cap": 10,
+            "effective_from": None,
+        },
+        "/point-rules/{code}/revise": {
+            "points": 3,
+            "effective_from": "2099-01-01",
+            "reason": "x",
+            "cap": 40,
+        },
+        "/members/{member_id}/awards": {
+            "rule_code": "volunteer",
+            "deed_on": TODAY.isoformat(),
+            "evidence_kind": "note",
+            "note": "x",
+        },
+        "/activities": activity_body(o),
+        "/activities/{activity_id}/attendance": {"member_ids": [str(r.member)]},
+        "/adjustments/deductions": {
+            "member_id": str(r.member),
+            "rule_code": "absent_without_leave",
+            "deed_on": TODAY.isoformat(),
+            "reason": "x",
+        },
+        "/adjustments/reversals": {
+            "member_id": str(r.member),
+            "year": TODAY.year,
+            "entry_id": MISSING,
+            "reason": "x",
+        },
+        "/adjustments/{adjustment_id}/approve": {},
+        "/adjustments/{adjustment_id}/reject": {"reason": "x"},
+        "/periods/{year}/close": {},
+        "/periods/{year}/finalize": {},
+        "/objections": {"member_id": str(r.member), "year": LAST_YEAR, "text": "x"},
+        "/objections/{objection_id}/uphold": {
+            "reason": "x",
+            "award_rule": "volunteer",
+            "deed_on": f"{LAST_YEAR}-06-01",
+            "note": "x",
+        },
+        "/objections/{objection_id}/reject": {"reason": "x"},
+        "/selections/{year}": {"per_branch": 3},
+        "/selections/{year}/confirm": {"chosen": [str(r.member)], "reason": "x"},
+        "/selections/{year}/publish": {},
     }
 
 
 def fill(template: str, r: Roster) -> str:
+    """The path with `r`'s records in it (no proposal or objection: a missing id)."""
     return template.format(
         username="clerk",
         unit_id=r.org.branch,
@@ -435,9 +512,13 @@ def fill(template: str, r: Roster) -> str:
         member_id=r.member,
         resident_unit_id=r.resident_unit,
         household_id=r.household,
-        code="other",
+        code="study" if template.startswith("/point-rules") else "other",
         request_id=r.request,
         receipt_code=r.receipt_code,
         wish_id=r.wish,
         need_id=r.need,
+        activity_id=r.activity,
+        adjustment_id=MISSING,
+        objection_id=MISSING,
+        year=LAST_YEAR,
     )

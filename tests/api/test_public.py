@@ -281,8 +281,10 @@ def test_the_public_endpoints_need_no_token(desk: Desk) -> None:
     public = [p for p in spec["paths"] if p.startswith("/public/")]
     assert sorted(public) == [
         "/public/needs",
+        "/public/rankings",
         "/public/requests",
         "/public/requests/{request_id}",
+        "/public/selections/{year}",
         "/public/wishes",
     ]
     for path in public:

@@ -7,7 +7,7 @@ spans, call one method, save once, and return a Receipt with the log position.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import ParamSpec, Protocol, TypeVar
 from uuid import UUID
@@ -18,7 +18,7 @@ from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 
 from domain import validation as v
 from domain.access import Permission, Principal
-from domain.accounts import CredentialStore
+from domain.accounts import Account, CredentialStore
 from domain.base import DateAsISO, FrozensetAsList, acting_as
 from domain.errors import ConcurrencyError, NotFoundError, RuleViolationError
 from domain.personal import KeyStore, PersonalData
@@ -108,8 +108,13 @@ class YimaiBase(Application):
         """The time that drives requests' clocks (UTC, from the configured clock)."""
         return self.clock().astimezone(UTC)
 
-    def _commit(self, *aggregates: Aggregate) -> int:
-        recordings = self.save(*aggregates)
+    def _commit(
+        self, *aggregates: Aggregate, unchanged: Mapping[UUID, int | None] | None = None
+    ) -> int:
+        """Save in one atomic save; the log position of the last event. `unchanged`
+        names aggregates the command read but does not change, with the version it read
+        (None: absent): if one moved on meanwhile, the save conflicts and is retried."""
+        recordings = self.save(*aggregates, unchanged=dict(unchanged or {}))
         if not recordings:
             raise RuleViolationError("nothing_changed", "the command changed nothing")
         return recordings[-1].notification.id
@@ -133,6 +138,11 @@ class YimaiBase(Application):
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
+
+    def member_of(self, actor: Principal) -> UUID | None:
+        """The member an account is linked to, if any."""
+        account = self._find(Account, Account.id_for(actor.username))
+        return account.member_id if account else None
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -16,7 +16,6 @@ from uuid import UUID, uuid4
 
 from domain import validation as v
 from domain.access import Permission, Principal
-from domain.accounts import Account
 from domain.app_base import command
 from domain.dto import (
     ClaimableDetail,
@@ -187,11 +186,6 @@ class Orders(Points):
         return Receipt(category.id, self._commit(category))
 
     # -- who acts ------------------------------------------------------------------------
-
-    def member_of(self, actor: Principal) -> UUID | None:
-        """The member an account is linked to, if any."""
-        account = self._find(Account, Account.id_for(actor.username))
-        return account.member_id if account else None
 
     def _acts_for(self, actor: Principal, claimant: UUID | None) -> None:
         """Only the claimant, or a clerk recording for them, acts as the claimant."""
@@ -499,8 +493,8 @@ class Orders(Points):
         self._not_own(actor, request.claimant, "own_resolution", "accept")
         request.accept()
         # The claimant's "helped a resident" star, saved with the acceptance: once ever.
-        star = self._help_star(request)
-        return Receipt(request.id, self._commit(*star, request))
+        star, guard = self._help_star(request)
+        return Receipt(request.id, self._commit(*star, request, unchanged=guard))
 
     @command(Permission.REQUESTS_SUPERVISE)
     def send_back_resolution(

@@ -416,11 +416,15 @@ class Objection(YimaiAggregate):
     id: UUID
 
     @event("Filed")
-    def __init__(self, member_id: UUID, year: int, text: str, filed_at: datetime) -> None:
-        """`text` is sealed: the member's own words may name others."""
+    def __init__(
+        self, member_id: UUID, year: int, text: str, filed_at: datetime, filed_by: str
+    ) -> None:
+        """`text` is sealed: the member's own words may name others. `filed_by` (the
+        account that filed or recorded it) never settles it."""
         self.member_id = member_id
         self.year = year
         self.filed_at = filed_at
+        self.filed_by = filed_by
         self.state = ObjectionState.OPEN
 
     def check_open(self) -> None:

@@ -115,6 +115,10 @@ class Points(YimaiBase):
             raise PointsError("rule_exists", f"rule '{code}' exists")
         category_ = v.choice("category", category, RuleCategory)
         points, cap, earns_star = self._rule_terms(points, cap, earns_star)
+        start = effective_from or self.today()
+        if not isinstance(start, date) or isinstance(start, datetime):
+            raise InvalidInputError("effective_from", "is a date")
+        guard = self._open_since(start, "effective_from")
         rule = Rule(  # type: ignore[call-arg]
             id=Rule.id_for(code),
             code=code,
@@ -124,9 +128,9 @@ class Points(YimaiBase):
             points=points,
             earns_star=earns_star,
             cap=cap,
-            effective_from=effective_from or self.today(),
+            effective_from=start,
         )
-        return Receipt(rule.id, self._commit(rule))
+        return Receipt(rule.id, self._commit(rule, unchanged=guard))
 
     @command(Permission.POINTS_RULES)
     def revise_rule(
@@ -149,10 +153,7 @@ class Points(YimaiBase):
         latest = rule.versions[-1]
         if not isinstance(effective_from, date) or isinstance(effective_from, datetime):
             raise InvalidInputError("effective_from", "say from when the new version applies")
-        if self._find(Period, Period.id_for(effective_from.year)) is not None:
-            raise PointsError(
-                "period_closed", f"{effective_from.year} is closed: its rules stay as they were"
-            )
+        guard = self._open_since(effective_from, "effective_from")
         if cap is None:
             cap = latest["cap"]
         elif cap == 0:
@@ -169,7 +170,7 @@ class Points(YimaiBase):
             effective_from,
             v.text("reason", reason, max_len=500),
         )
-        return Receipt(rule.id, self._commit(rule))
+        return Receipt(rule.id, self._commit(rule, unchanged=guard))
 
     @command(Permission.POINTS_RULES)
     def seed_rules(self, *, actor: Principal) -> int:
@@ -201,13 +202,33 @@ class Points(YimaiBase):
             )
         return ledger
 
-    def _check_period_open(self, year: int) -> None:
-        period = self._find(Period, Period.id_for(year))
-        if period is not None:
+    def _open_year(self, year: int) -> dict[UUID, int | None]:
+        """Refuse a closed year; else the precondition to save with: the year is still
+        not closed when the save holds the log's write lock (a closing at the same
+        moment makes the save conflict, and the retry refuses)."""
+        if self._find(Period, Period.id_for(year)) is not None:
             raise PointsError(
                 "period_closed",
                 f"{year} is closed; corrections go through an objection in its window",
             )
+        return {Period.id_for(year): None}
+
+    def _open_since(self, day: date, field: str) -> dict[UUID, int | None]:
+        """A rule version from `day` must not reach into a closed year: every year from
+        the day's to this one must still be open."""
+        if not date(2000, 1, 1) <= day <= self.today() + timedelta(days=366):
+            raise InvalidInputError(field, "must be from 2000 to a year from now")
+        guard: dict[UUID, int | None] = {}
+        for year in range(day.year, self.today().year + 1):
+            if self._find(Period, Period.id_for(year)) is not None:
+                raise PointsError("period_closed", f"{year} is closed: its rules stay as they were")
+            guard[Period.id_for(year)] = None
+        return guard
+
+    def _not_own_member(self, actor: Principal, member_id: UUID, what: str) -> None:
+        """Nobody decides on the points of the member they are themselves."""
+        if self.member_of(actor) == member_id:
+            raise PointsError("own_points", f"someone else must {what} your own points")
 
     def _deed_date(self, deed_on: date | None) -> date:
         return v.past_date("deed_on", deed_on, today=self.today())
@@ -282,11 +303,17 @@ class Points(YimaiBase):
         member = self._member(member_id)
         rule = self._rule(rule_code)
         day = self._deed_date(deed_on)
+        if rule.code == HELP_RULE:
+            raise PointsError(
+                "automatic_rule",
+                "the star for helping a resident comes with the acceptance of the resolution",
+            )
+        self._not_own_member(actor, member.id, "award")
         evidence = self._evidence(evidence_kind, evidence_ref, note)
-        self._check_period_open(day.year)
+        guard = self._open_year(day.year)
         ledger = self._ledger(member.id, day.year)
         receipt = self._award_on(ledger, uuid4(), rule, day, *evidence)
-        position = self._commit(ledger)
+        position = self._commit(ledger, unchanged=guard)
         return AwardReceipt(
             receipt.id, position, receipt.points, receipt.asked, receipt.stars, receipt.capped
         )
@@ -321,6 +348,8 @@ class Points(YimaiBase):
             branch = unit.id
         if not isinstance(held_on, date) or isinstance(held_on, datetime):
             raise InvalidInputError("held_on", "is required: the day it is held")
+        rule.version_on(held_on)  # the rule must be in effect that day
+        self._open_year(held_on.year)
         activity = Activity(  # type: ignore[call-arg]
             id=uuid4(),
             title=title,
@@ -345,7 +374,7 @@ class Points(YimaiBase):
         if len(member_ids) > 500:
             raise InvalidInputError("member_ids", "at most 500 at a time")
         members = [self._member(m) for m in member_ids]
-        self._check_period_open(day.year)
+        guard = self._open_year(day.year)
         rule = self._rule(activity.rule_code)
         activity.record_attendance([m.id for m in members])
         ledgers, awards, capped = [], [], []
@@ -359,30 +388,30 @@ class Points(YimaiBase):
             awards.append(award_id)
             if receipt.capped:
                 capped.append(member.id)
-        position = self._commit(activity, *ledgers)
+        position = self._commit(activity, *ledgers, unchanged=guard)
         return AttendanceReceipt(activity.id, position, awards, capped)
 
     # -- the star for a resident helped ------------------------------------------------
 
-    def _help_star(self, request: Request) -> list[Any]:
+    def _help_star(self, request: Request) -> tuple[list[Any], dict[UUID, int | None]]:
         """The claimant's star for an accepted resolution (once per request, ever):
         the ledger and request changes to save with the acceptance, or nothing when the
         request has had its star or the rule is not in effect."""
         if request.star_award is not None or request.claimant is None:
-            return []
+            return [], {}
         rule = self._find(Rule, Rule.id_for(HELP_RULE))
         day = self.today()
         if rule is None or self._find(Period, Period.id_for(day.year)) is not None:
-            return []
+            return [], {}
         try:
             rule.version_on(day)
         except PointsError:
-            return []
+            return [], {}
         award_id = derived_id("help-star", str(request.id))
         ledger = self._ledger(request.claimant, day.year)
         self._award_on(ledger, award_id, rule, day, EvidenceKind.REQUEST, str(request.id), None)
         request.record_star(request.claimant, award_id)
-        return [ledger]
+        return [ledger], {Period.id_for(day.year): None}
 
     # -- deductions and reversals: two people ---------------------------------------------
 
@@ -403,7 +432,7 @@ class Points(YimaiBase):
             raise InvalidInputError("rule_code", "is not a bottom-line rule")
         day = self._deed_date(deed_on)
         rule.version_on(day)
-        self._check_period_open(day.year)
+        self._open_year(day.year)
         proposal = Adjustment(  # type: ignore[call-arg]
             id=uuid4(),
             kind=AdjustmentKind.DEDUCTION.value,
@@ -436,7 +465,7 @@ class Points(YimaiBase):
             raise InvalidInputError("entry_id", "is not on this member's ledger of that year")
         if ledger.entries[entry]["reversed"]:
             raise PointsError("already_reversed", "the entry is already reversed")
-        self._check_period_open(year)
+        self._open_year(year)
         proposal = Adjustment(  # type: ignore[call-arg]
             id=uuid4(),
             kind=AdjustmentKind.REVERSAL.value,
@@ -475,10 +504,11 @@ class Points(YimaiBase):
         """A second person approves: only now does the deduction or reversal count."""
         proposal = self._adjustment(adjustment_id)
         proposal.approve(actor.username)
-        self._check_period_open(proposal.year)
+        self._not_own_member(actor, proposal.member_id, "decide on")
+        guard = self._open_year(proposal.year)
         ledger = self._ledger(proposal.member_id, proposal.year)
         self._apply(proposal, ledger, proposal.reason)
-        return Receipt(proposal.id, self._commit(proposal, ledger))
+        return Receipt(proposal.id, self._commit(proposal, ledger, unchanged=guard))
 
     @command(Permission.POINTS_APPROVE)
     def reject_adjustment(
@@ -486,6 +516,7 @@ class Points(YimaiBase):
     ) -> Receipt:
         proposal = self._adjustment(adjustment_id)
         proposal.reject(actor.username, v.text("reason", reason, max_len=500))
+        self._not_own_member(actor, proposal.member_id, "decide on")
         return Receipt(proposal.id, self._commit(proposal))
 
     # -- periods, the publicity window and objections -----------------------------------
@@ -542,8 +573,16 @@ class Points(YimaiBase):
             year=period.year,
             text=self.personal.seal(objection_id, {"text": text}),
             filed_at=now,
+            filed_by=actor.username,
         )
         return Receipt(objection.id, self._commit(period, objection))
+
+    def _settler(self, actor: Principal, objection: Objection) -> None:
+        """Two people: whoever filed or recorded an objection does not settle it, nor
+        does anyone settle an objection about their own points."""
+        if actor.username == objection.filed_by:
+            raise PointsError("same_person", "a different person settles what you filed")
+        self._not_own_member(actor, objection.member_id, "settle an objection about")
 
     def _objection(self, objection_id: UUID | str) -> Objection:
         return self._get(Objection, objection_id, "objection", "objection_id")
@@ -565,6 +604,7 @@ class Points(YimaiBase):
         objection = self._objection(objection_id)
         # Settled already: say so before the correction would find its award recorded.
         objection.check_open()
+        self._settler(actor, objection)
         reason = v.text("reason", reason, max_len=500)
         period = self._period(objection.year)
         ledger = self._ledger(objection.member_id, objection.year)
@@ -596,6 +636,7 @@ class Points(YimaiBase):
         objection = self._objection(objection_id)
         reason = v.text("reason", reason, max_len=500)
         period = self._period(objection.year)
+        self._settler(actor, objection)
         objection.reject(reason)
         period.objection_settled(objection.id)
         return Receipt(objection.id, self._commit(objection, period))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import RecordConflictError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
@@ -24,6 +24,17 @@ COMMITS_TABLE = "yimai_commits"
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _check_unchanged(found: Any, aggregate_id: Any, expected: int | None) -> None:
+    """A save that read an aggregate without changing it (e.g. "the year is still open")
+    says so with `unchanged={id: version}`; if that aggregate has moved on by the time the
+    save holds the log's write lock, the save fails as a conflict and the command is
+    retried against what is there now."""
+    if found != expected:
+        raise RecordConflictError(
+            f"aggregate {aggregate_id} is at version {found}, the command read {expected}"
+        )
 
 
 class CommitIndexedSQLiteRecorder(SQLiteApplicationRecorder):
@@ -40,6 +51,14 @@ class CommitIndexedSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
+        # The insert holds SQLite's write lock: what is read now is the latest.
+        for aggregate_id, expected in (kwargs.get("unchanged") or {}).items():
+            c.execute(
+                f"SELECT MAX(originator_version) FROM {self.events_table_name} "
+                "WHERE originator_id = ?",
+                (aggregate_id.hex,),
+            )
+            _check_unchanged(c.fetchone()[0], aggregate_id, expected)
         if ids:
             c.execute(
                 f"INSERT INTO {COMMITS_TABLE} (position, committed_at) VALUES (?, ?)",
@@ -69,6 +88,9 @@ class CommitIndexedPostgresRecorder(PostgresApplicationRecorder):
         self._insert_commit = SQL("INSERT INTO {} (position, committed_at) VALUES (%s, %s)").format(
             self._commits
         )
+        self._select_version = SQL(
+            "SELECT max(originator_version) AS max FROM {} WHERE originator_id = %s"
+        ).format(Identifier(self.datastore.schema or "public", events_table_name))
 
     def create_table(self) -> None:
         """One process at a time: two creating the schema at once race on PostgreSQL's
@@ -85,6 +107,19 @@ class CommitIndexedPostgresRecorder(PostgresApplicationRecorder):
                 super().create_table()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(7042)")
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        unchanged = kwargs.get("unchanged") or {}
+        if unchanged:
+            # Under the library's EXCLUSIVE lock no other insert can commit meanwhile.
+            self._lock_table(curs)
+            for aggregate_id, expected in unchanged.items():
+                curs.execute(self._select_version, (aggregate_id,))
+                row = curs.fetchone()
+                _check_unchanged(row["max"] if row else None, aggregate_id, expected)
+        super()._insert_stored_events(curs, stored_events, **kwargs)
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -507,7 +507,12 @@ def filed() -> Objection:
     objection: Objection = as_(
         "cadre",
         lambda: Objection(  # type: ignore[call-arg]
-            id=uuid4(), member_id=MEMBER, year=YEAR, text="v1:sealed", filed_at=T0
+            id=uuid4(),
+            member_id=MEMBER,
+            year=YEAR,
+            text="v1:sealed",
+            filed_at=T0,
+            filed_by="cadre",
         ),
     )
     assert names(objection) == ["Objection.Filed"]

@@ -111,21 +111,21 @@ class Story:
 def _story(w: World) -> Story:
     """2025, by deed date:
 
-    - 张三丰: party day Q1 (3, star), helped a resident Q2 (3, star), study Q3 (2): 8, 2★
+    - 张三丰: party day Q1 (3, star), another party day Q2 (3, star), study Q3 (2): 8, 2★
     - 李四: contribution Q1 (10), party day Q3 (3, star): 13, 1★
-    - 王五 (second branch): party day Q2 (3, star), helped Q4 (3, star), study Q4 (2): 8, 2★
-    - 赵六: helped Q1 (3, star), deducted Q2 (-5, approved): -2, 1★, bottom line broken
+    - 王五 (second branch): party days Q2 and Q4 (3 and 3, stars), study Q4 (2): 8, 2★
+    - 赵六: party day Q1 (3, star), deducted Q2 (-5, approved): -2, 1★, bottom line broken
     - 钱七 (other community): volunteer Q3 (2): 2
     """
     w.award(w.zhang, "party_day", date(Y, 2, 10))
-    help_ = w.award(w.zhang, "help_resident", date(Y, 5, 10)).id
+    help_ = w.award(w.zhang, "party_day", date(Y, 5, 10)).id
     w.award(w.zhang, "study", date(Y, 8, 1))
     w.award(w.li, "contribution", date(Y, 3, 1))
     w.award(w.li, "party_day", date(Y, 9, 9))
     w.award(w.wang, "party_day", date(Y, 4, 5))
-    w.award(w.wang, "help_resident", date(Y, 11, 1))
+    w.award(w.wang, "party_day", date(Y, 11, 1))
     w.award(w.wang, "study", date(Y, 12, 20))
-    w.award(w.zhao, "help_resident", date(Y, 1, 20))
+    w.award(w.zhao, "party_day", date(Y, 1, 20))
     deduction = w.deduct(w.zhao, "absent_without_leave", date(Y, 6, 1))
     w.award(w.qian, "volunteer", date(Y, 7, 7))
     return Story(UUID(str(help_)), deduction)
@@ -300,7 +300,7 @@ def test_attendance_awards_every_attendee_with_the_activity_as_evidence(world: W
 
 def test_proposals_wait_for_a_second_person_and_then_deduct_or_reverse(world: World) -> None:
     w, staff = world, world.staff
-    help_ = w.award(w.zhao, "help_resident", date(Y, 1, 20)).id
+    help_ = w.award(w.zhao, "party_day", date(Y, 1, 20)).id
     w.award(w.zhao, "study", date(Y, 2, 1))
     deduction = w.app.propose_deduction(
         w.zhao, "absent_without_leave", date(Y, 6, 1), "MARKER-REASON absent", actor=staff.clerk
@@ -326,7 +326,7 @@ def test_proposals_wait_for_a_second_person_and_then_deduct_or_reverse(world: Wo
         "proposed_at": page.items[0]["proposed_at"],
     }
     assert (page.items[1]["kind"], page.items[1]["entry_id"]) == ("reversal", help_)
-    assert page.items[1]["rule_code"] == "help_resident" and page.items[1]["deed_on"] is None
+    assert page.items[1]["rule_code"] == "party_day" and page.items[1]["deed_on"] is None
     totals = w.view.totals(w.zhao, actor=staff.clerk, year=Y)
     assert (totals["points"], totals["stars"], totals["bottom_line"]) == (5, 1, False)
 

@@ -48,6 +48,11 @@ class Settings:
     #: How names are shown where the domain publishes them: "middle" (张*明, 李*),
     #: "given" (张**) or "none" (in full).
     name_mask: str = "middle"
+    #: The Ed25519 key that signs checkpoints (PEM); None: `yimai-signing.key` next to
+    #: the SQLite file, or in the working directory for PostgreSQL. See `signing_key`.
+    signing_key_path: str | None = None
+    #: The sealer signs a checkpoint each time this many more events are sealed.
+    checkpoint_every: int = 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -63,6 +68,8 @@ class Settings:
             values["timezone"] = env["YIMAI_TIMEZONE"]
         if env.get("YIMAI_NAME_MASK"):
             values["name_mask"] = env["YIMAI_NAME_MASK"]
+        if env.get("YIMAI_SIGNING_KEY"):
+            values["signing_key_path"] = env["YIMAI_SIGNING_KEY"]
         for key, name in (
             ("YIMAI_TOKEN_MINUTES", "token_minutes"),
             ("YIMAI_MAX_BODY_BYTES", "max_body_bytes"),
@@ -70,6 +77,7 @@ class Settings:
             ("YIMAI_PUBLICITY_DAYS", "publicity_days"),
             ("YIMAI_STAR_CAP", "star_cap"),
             ("YIMAI_EXCELLENT_PER_BRANCH", "excellent_per_branch"),
+            ("YIMAI_CHECKPOINT_EVERY", "checkpoint_every"),
         ):
             if env.get(key):
                 try:
@@ -92,6 +100,8 @@ class Settings:
             raise ConfigError("YIMAI_EXCELLENT_PER_BRANCH must be from 1 to 50")
         if self.name_mask not in ("middle", "given", "none"):
             raise ConfigError("YIMAI_NAME_MASK must be 'middle', 'given' or 'none'")
+        if self.checkpoint_every < 1:
+            raise ConfigError("YIMAI_CHECKPOINT_EVERY must be at least 1")
         self.url  # noqa: B018  (validate early)
         self.tzinfo  # noqa: B018
 
@@ -132,6 +142,15 @@ class Settings:
         if self.is_sqlite:
             return URL.create("sqlite+pysqlite", database=str(self.sqlite_path))
         return self.url.set(drivername="postgresql+psycopg")
+
+    @property
+    def signing_key(self) -> Path:
+        """Where the checkpoint signing key is (or will be created)."""
+        if self.signing_key_path:
+            return Path(self.signing_key_path).expanduser().resolve()
+        if self.is_sqlite:
+            return self.sqlite_path.parent / "yimai-signing.key"
+        return Path("yimai-signing.key").resolve()
 
     def redacted_url(self) -> str:
         return self.url.render_as_string(hide_password=True)

@@ -222,8 +222,53 @@ class _Raced(Exception):
     """Another process advanced the view first; re-read and try again."""
 
 
-class Runner:
+class Follower:
+    """Calls `catch_up()` every `interval` seconds in a background thread, backing off
+    (up to 10 s) while it fails; a failure is logged by its kind only, never its
+    contents (they may quote events)."""
+
+    #: The thread's name, and what a failure log line says could not catch up.
+    thread_name = "yimai-follower"
+    following = "the follower"
+
+    _stop: threading.Event
+    _thread: threading.Thread | None
+
+    def catch_up(self) -> Any:
+        raise NotImplementedError
+
+    def start(self, interval: float = 0.5) -> None:
+        if self._thread and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._follow, args=(interval,), name=self.thread_name, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self._thread = None
+
+    def _follow(self, interval: float) -> None:
+        delay = interval
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+                delay = interval
+            except Exception as error:  # keep following
+                log.warning("%s could not catch up: %s", self.following, type(error).__name__)
+                delay = min(delay * 2, 10.0)
+            self._stop.wait(delay)
+
+
+class Runner(Follower):
     """Catches read models up with the event log, in batches, from any process."""
+
+    thread_name = "yimai-runner"
+    following = "read models"
 
     def __init__(
         self,
@@ -431,32 +476,6 @@ class Runner:
                 self._listeners.remove(listener)
 
         return unsubscribe
-
-    def start(self, interval: float = 0.5) -> None:
-        if self._thread and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._follow, args=(interval,), name="yimai-runner", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-        self._thread = None
-
-    def _follow(self, interval: float) -> None:
-        delay = interval
-        while not self._stop.is_set():
-            try:
-                self.catch_up()
-                delay = interval
-            except Exception as error:  # keep following; never log event contents
-                log.warning("read models could not catch up: %s", type(error).__name__)
-                delay = min(delay * 2, 10.0)
-            self._stop.wait(delay)
 
 
 def rows(conn: Connection, table: sa.Table, order: Any) -> list[tuple[Any, ...]]:

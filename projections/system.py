@@ -17,6 +17,7 @@ from projections.points import PointsProjection, SQLAlchemyPointsView
 from projections.requests import RequestsProjection, SQLAlchemyRequestsView
 from projections.roster import RosterProjection, SQLAlchemyRosterView
 from projections.runner import Runner
+from projections.seal import Sealer
 from projections.stores import SecretStore, SQLCredentialStore, SQLKeyStore
 from projections.timeline import TimelineProjection
 
@@ -61,6 +62,8 @@ class System:
     secrets: SecretStore
     app: Yimai = field(init=False)
     runner: Runner = field(init=False)
+    #: Seals the log, signs checkpoints, makes proofs and verifies.
+    seal: Sealer = field(init=False)
     roster: SQLAlchemyRosterView = field(init=False)
     accounts: SQLAlchemyAccountsView = field(init=False)
     requests: SQLAlchemyRequestsView = field(init=False)
@@ -75,11 +78,13 @@ class System:
         return self.app.is_initialized()
 
     def initialize(self, admin_user: str, password: str, display_name: str = "") -> Receipt:
-        """Create the first admin account; refused once any account exists."""
+        """Create the first admin account (and the signing key if there is none); refused
+        once any account exists."""
         if self.accounts.count() or self.app.is_initialized():
             from domain.errors import RuleViolationError
 
             raise RuleViolationError("already_initialized", "this database already has accounts")
+        self.seal.ensure_key()
         receipt = self.app.open_account(
             admin_user, display_name or admin_user, [Role.ADMIN.value], password, actor=SYSTEM
         )
@@ -88,6 +93,7 @@ class System:
         return receipt
 
     def shutdown(self) -> None:
+        self.seal.stop()
         self.runner.stop()
         self.app.close()
         self.db.dispose()
@@ -122,6 +128,8 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
         ],
     )
     system.runner.ensure_tracking()
+    system.seal = Sealer(system.app, db, settings)
+    system.seal.ensure_rows()
     system.roster = SQLAlchemyRosterView(db, system.runner.wait_for)
     system.accounts = SQLAlchemyAccountsView(db, system.runner.wait_for)
     system.requests = SQLAlchemyRequestsView(
@@ -131,4 +139,5 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
     system.app.standings = _CaughtUpStandings(system)
     if follow:
         system.runner.start(settings.poll_interval)
+        system.seal.start(settings.poll_interval)
     return system

@@ -25,6 +25,16 @@ ADMIN_PASSWORD = "admin-pass"
 PASSWORD = "pass-1234"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests run in a directory of their own: anything written to the working directory
+    (the signing key's default place for PostgreSQL, ./yimai-signing.key) lands there,
+    never in the repository."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path_factory.mktemp("cwd"))
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> str:
     url = os.environ.get(PG_ENV)

@@ -1,0 +1,855 @@
+#!/usr/bin/env python3
+"""Check a Yimai proof file with no database and no Yimai: `python yimai_verify.py FILE`.
+
+This one file is both the stand-alone verifier (it needs Python 3.11+ and the
+`cryptography` package, nothing else) and the single source of the Merkle-tree code
+that Yimai itself imports to seal its log, so the two can never disagree.
+
+The tree is the one of RFC 9162 §2.1 (Certificate Transparency 2.0):
+
+- a leaf is SHA-256(0x00 ‖ leaf bytes) and an inner node SHA-256(0x01 ‖ left ‖ right);
+- the tree over n leaves splits at k, the largest power of two smaller than n;
+- inclusion proofs are the RFC's PATH (§2.1.3.1) checked by §2.1.3.2, consistency proofs
+  its PROOF/SUBPROOF (§2.1.4.1) checked by §2.1.4.2.
+
+The leaf bytes of one stored event are UTF-8 JSON with sorted keys and no whitespace
+(RFC 8785 form for these value types): the event's id, its version, its topic and its
+state exactly as stored, in standard base64.
+
+A checkpoint is Ed25519-signed over `checkpoint_message(tree_size, root, made_at)`; a
+proof file binds an event (inclusion) or a second checkpoint (consistency) to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import hmac
+import io
+import json
+import re
+import sys
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self, TypeGuard
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+#: Size in bytes of every hash in the tree (SHA-256).
+HASH_SIZE = 32
+#: The root of the empty tree: SHA-256 of the empty string (RFC 9162 §2.1.1).
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+#: First line of every signed checkpoint message; names the format and its version.
+CHECKPOINT_PREFIX = b"yimai-checkpoint/v1\n"
+#: Largest tree size a proof file may state (tree sizes are uint64 in RFC 9162).
+MAX_TREE_SIZE = 2**64 - 1
+
+_LEAF_PREFIX = b"\x00"
+_NODE_PREFIX = b"\x01"
+#: Integers RFC 8785 writes exactly (IEEE-754 doubles hold integers up to 2**53 - 1).
+_MAX_JSON_INT = 2**53 - 1
+_HEX_HASH = re.compile(r"[0-9a-fA-F]{64}")
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+
+
+# --------------------------------------------------------------------------- leaves
+
+
+def leaf_bytes(
+    originator_id: str | uuid.UUID, originator_version: int, topic: str, state: bytes
+) -> bytes:
+    """The canonical leaf of one stored event: its id, version, topic and stored state.
+
+    UTF-8 JSON, keys sorted, no whitespace: `{"id":…,"state":…,"topic":…,"version":…}`
+    with the state in standard base64. For strings and integers of this range this is
+    exactly RFC 8785 (JCS): the same escapes, non-ASCII kept as UTF-8. A UUID object is
+    written in its standard lower-case form; a string id is taken as it is.
+
+    Raises ValueError for a version outside ±(2**53 - 1), which RFC 8785 cannot write as
+    an integer, and for strings that are not valid Unicode (lone surrogates).
+    """
+    if isinstance(originator_version, bool) or not isinstance(originator_version, int):
+        raise ValueError("originator_version must be an integer")
+    if abs(originator_version) > _MAX_JSON_INT:
+        raise ValueError("originator_version is too large for canonical JSON")
+    if not isinstance(topic, str):
+        raise ValueError("topic must be a string")
+    if not isinstance(state, bytes | bytearray | memoryview):
+        raise ValueError("state must be bytes")
+    document = {
+        "id": str(originator_id),
+        "state": base64.b64encode(bytes(state)).decode("ascii"),
+        "topic": topic,
+        "version": originator_version,
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """The hash of one leaf: SHA-256(0x00 ‖ data) (RFC 9162 §2.1.1)."""
+    return hashlib.sha256(_LEAF_PREFIX + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """The hash of an inner node: SHA-256(0x01 ‖ left ‖ right) (RFC 9162 §2.1.1)."""
+    return hashlib.sha256(_NODE_PREFIX + left + right).digest()
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+def _split(n: int) -> int:
+    """k of RFC 9162 §2.1.1: the largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def _check_hashes(hashes: Sequence[bytes]) -> None:
+    for value in hashes:
+        if not isinstance(value, bytes) or len(value) != HASH_SIZE:
+            raise ValueError(f"every leaf hash must be {HASH_SIZE} bytes")
+
+
+def _mth(hashes: Sequence[bytes], start: int, end: int) -> bytes:
+    """MTH(D[start:end]) over leaf hashes, as the recursive definition of §2.1.1."""
+    n = end - start
+    if n == 0:
+        return EMPTY_ROOT
+    if n == 1:
+        return hashes[start]
+    k = _split(n)
+    return node_hash(_mth(hashes, start, start + k), _mth(hashes, start + k, end))
+
+
+def root(hashes: Sequence[bytes]) -> bytes:
+    """The Merkle Tree Hash of RFC 9162 §2.1.1 over these leaf hashes, in order.
+
+    The empty tree's root is SHA-256 of the empty string.
+    """
+    _check_hashes(hashes)
+    return _mth(hashes, 0, len(hashes))
+
+
+def _path(hashes: Sequence[bytes], m: int, start: int, end: int) -> list[bytes]:
+    """PATH(m, D[start:end]) of §2.1.3.1, m counted from start."""
+    n = end - start
+    if n == 1:
+        return []
+    k = _split(n)
+    if m < k:
+        return [*_path(hashes, m, start, start + k), _mth(hashes, start + k, end)]
+    return [*_path(hashes, m - k, start + k, end), _mth(hashes, start, start + k)]
+
+
+def inclusion_proof(hashes: Sequence[bytes], index: int) -> list[bytes]:
+    """The inclusion proof (audit path) of leaf `index` in the tree over `hashes`.
+
+    RFC 9162 §2.1.3.1 PATH(index, D[n]) with n = len(hashes): the sibling subtree
+    roots from the leaf up to the root. Raises ValueError unless 0 <= index < n.
+    """
+    _check_hashes(hashes)
+    if not _is_int(index) or not 0 <= index < len(hashes):
+        raise ValueError(f"leaf index {index!r} is not in a tree of {len(hashes)} leaves")
+    return _path(hashes, index, 0, len(hashes))
+
+
+def _subproof(hashes: Sequence[bytes], m: int, start: int, end: int, b: bool) -> list[bytes]:
+    """SUBPROOF(m, D[start:end], b) of §2.1.4.1, m counted from start."""
+    n = end - start
+    if m == n:
+        return [] if b else [_mth(hashes, start, end)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(hashes, m, start, start + k, b), _mth(hashes, start + k, end)]
+    return [*_subproof(hashes, m - k, start + k, end, False), _mth(hashes, start, start + k)]
+
+
+def consistency_proof(hashes: Sequence[bytes], m: int, n: int) -> list[bytes]:
+    """The consistency proof from the tree of the first m leaves to that of the first n.
+
+    RFC 9162 §2.1.4.1 PROOF(m, D[n]) = SUBPROOF(m, D[n], true) over hashes[:n]; it is
+    empty when m == n. Raises ValueError unless 0 < m <= n <= len(hashes).
+    """
+    _check_hashes(hashes)
+    if not (_is_int(m) and _is_int(n) and 0 < m <= n <= len(hashes)):
+        raise ValueError(
+            f"no consistency proof from size {m!r} to size {n!r} in a tree of {len(hashes)}"
+        )
+    return _subproof(hashes, m, 0, n, True)
+
+
+class RootAccumulator:
+    """The root of a growing tree, one leaf hash at a time, without keeping the leaves.
+
+    It keeps the roots of the perfect subtrees that make up the tree (one per set bit
+    of its size, largest first), so memory grows with log2(size). `root()` equals
+    `root(all hashes appended so far)`; use it to recompute a long log as a stream.
+    """
+
+    def __init__(self) -> None:
+        self._size = 0
+        self._subtrees: list[tuple[int, bytes]] = []  # (leaf count, root), left to right
+
+    @classmethod
+    def from_subtree_roots(cls, size: int, roots: Sequence[bytes]) -> Self:
+        """Resume from a saved `size` and `subtree_roots`; ValueError if they do not fit."""
+        if not _is_int(size) or size < 0:
+            raise ValueError(f"a tree size must be a whole number, not {size!r}")
+        widths = [1 << bit for bit in reversed(range(size.bit_length())) if size >> bit & 1]
+        if len(roots) != len(widths) or not _is_hash_list(roots):
+            raise ValueError(
+                f"a tree of {size} leaves has {len(widths)} subtree roots of {HASH_SIZE} bytes"
+            )
+        accumulator = cls()
+        accumulator._size = size
+        accumulator._subtrees = list(zip(widths, roots, strict=True))
+        return accumulator
+
+    @property
+    def size(self) -> int:
+        """How many leaf hashes have been appended."""
+        return self._size
+
+    @property
+    def subtree_roots(self) -> tuple[bytes, ...]:
+        """The roots of the perfect subtrees, largest (leftmost) first: what to save."""
+        return tuple(subtree_root for _, subtree_root in self._subtrees)
+
+    def append(self, leaf_hash: bytes) -> None:
+        """Add the next leaf hash (already hashed with `leaf_hash`)."""
+        if not isinstance(leaf_hash, bytes) or len(leaf_hash) != HASH_SIZE:
+            raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
+        width, node = 1, leaf_hash
+        while self._subtrees and self._subtrees[-1][0] == width:
+            _, left = self._subtrees.pop()
+            width, node = 2 * width, node_hash(left, node)
+        self._subtrees.append((width, node))
+        self._size += 1
+
+    def root(self) -> bytes:
+        """The Merkle Tree Hash of the leaves appended so far."""
+        if not self._subtrees:
+            return EMPTY_ROOT
+        result = self._subtrees[-1][1]
+        for _, subtree_root in reversed(self._subtrees[:-1]):
+            result = node_hash(subtree_root, result)
+        return result
+
+
+# --------------------------------------------------------------------------- verifying
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_int(value: object) -> int | None:
+    """The value if it is a JSON integer (not a boolean), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _is_hash(value: object) -> bool:
+    return isinstance(value, bytes) and len(value) == HASH_SIZE
+
+
+def _is_hash_list(proof: object) -> bool:
+    if not isinstance(proof, Sequence) or isinstance(proof, str | bytes | bytearray):
+        return False
+    return all(_is_hash(p) for p in proof)
+
+
+def _same(a: bytes, b: bytes) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+def _inclusion_length(index: int, size: int) -> int:
+    """How many hashes PATH(index, D[size]) has (for 0 <= index < size)."""
+    inner = (index ^ (size - 1)).bit_length()
+    border = (index >> inner).bit_count()
+    return inner + border
+
+
+def _consistency_length(m: int, n: int) -> int:
+    """How many hashes PROOF(m, D[n]) has (for 0 < m <= n)."""
+    if m == n:
+        return 0
+    shift = ((m & -m).bit_length()) - 1  # trailing zero bits of m
+    inner = (((m - 1) ^ (n - 1)).bit_length()) - shift
+    border = ((m - 1) >> (inner + shift)).bit_count()
+    return inner + border + (0 if m == 1 << shift else 1)
+
+
+def _inclusion_root(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes | None:
+    """The root that an inclusion proof leads to, or None if the proof is malformed.
+
+    RFC 9162 §2.1.3.2, steps 1 to 4 and the `sn == 0` test of step 5.
+    """
+    if not (_is_int(index) and _is_int(size) and _is_hash(leaf) and _is_hash_list(proof)):
+        return None
+    # 1. leaf_index >= tree_size fails (and so does a negative index).
+    if index < 0 or index >= size:
+        return None
+    if len(proof) != _inclusion_length(index, size):
+        return None
+    # 2. and 3.
+    fn, sn, r = index, size - 1, leaf
+    # 4.
+    for p in proof:
+        if sn == 0:  # a. more hashes than levels
+            return None
+        if fn & 1 or fn == sn:  # b.
+            r = node_hash(p, r)
+            if not fn & 1:
+                while not (fn & 1 or fn == 0):
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1  # c.
+        sn >>= 1
+    # 5. (the root comparison is the caller's)
+    return r if sn == 0 else None
+
+
+def verify_inclusion(
+    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> bool:
+    """Whether `proof` shows leaf `leaf_hash` at `index` in the tree of `size` with `root`.
+
+    RFC 9162 §2.1.3.2, plus a check that the proof has exactly the length PATH gives.
+    Never raises: malformed input (index >= size, wrong hash lengths …) is False.
+    The size itself is bound only by what is signed with the root (the checkpoint).
+    """
+    if not _is_hash(root):
+        return False
+    computed = _inclusion_root(leaf_hash, index, size, proof)
+    return computed is not None and _same(computed, root)
+
+
+def _consistency_roots(
+    m: int, n: int, root_m: bytes, proof: Sequence[bytes]
+) -> tuple[bytes, bytes] | None:
+    """The two roots a consistency proof leads to (first, second), or None if malformed.
+
+    RFC 9162 §2.1.4.2 steps 1 to 6 and the `sn == 0` test of step 7, for 0 < m < n.
+    """
+    if not (_is_int(m) and _is_int(n) and 0 < m < n and _is_hash(root_m)):
+        return None
+    if not _is_hash_list(proof):
+        return None
+    if len(proof) != _consistency_length(m, n):
+        return None
+    # 1. An empty path fails.
+    if not proof:
+        return None
+    path = list(proof)
+    # 2. A power-of-two first size: its root is a node of the second tree; start there.
+    if m & (m - 1) == 0:
+        path.insert(0, root_m)
+    # 3. and 4.
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    # 5.
+    fr = sr = path[0]
+    # 6.
+    for c in path[1:]:
+        if sn == 0:  # a. more hashes than levels
+            return None
+        if fn & 1 or fn == sn:  # b.
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while not (fn & 1 or fn == 0):
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1  # c.
+        sn >>= 1
+    # 7. (the root comparisons are the caller's)
+    return (fr, sr) if sn == 0 else None
+
+
+def verify_consistency(
+    m: int, n: int, root_m: bytes, root_n: bytes, proof: Sequence[bytes]
+) -> bool:
+    """Whether `proof` shows the tree of size m with root_m is a prefix of size n's.
+
+    RFC 9162 §2.1.4.2 for 0 < m < n, plus a check that the proof has exactly the length
+    PROOF gives. m == n holds only with an empty proof and equal roots; m == 0 (nothing
+    to prove), m > n and malformed input are False. Never raises.
+    """
+    if not (_is_int(m) and _is_int(n) and _is_hash(root_m) and _is_hash(root_n)):
+        return False
+    if m <= 0 or m > n:
+        return False
+    if m == n:
+        return _is_hash_list(proof) and len(proof) == 0 and _same(root_m, root_n)
+    roots = _consistency_roots(m, n, root_m, proof)
+    return roots is not None and _same(roots[0], root_m) and _same(roots[1], root_n)
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def checkpoint_message(tree_size: int, root: bytes, made_at: str) -> bytes:
+    """The exact bytes a checkpoint's Ed25519 signature covers.
+
+    `yimai-checkpoint/v1`, the tree size, the root in lower-case hex and the time, each
+    on its own line ending in a newline.
+    """
+    return CHECKPOINT_PREFIX + f"{tree_size}\n{root.hex()}\n{made_at}\n".encode()
+
+
+def load_public_key(public_key_pem: str) -> Ed25519PublicKey:
+    """The Ed25519 public key in this PEM text; ValueError if it is anything else."""
+    try:
+        key = serialization.load_pem_public_key(public_key_pem.encode("utf-8"))
+    except (ValueError, TypeError, UnsupportedAlgorithm, AttributeError) as error:
+        raise ValueError("not a PEM public key") from error
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def _raw(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_id(public_key_pem: str) -> str:
+    """A key's short name: the first 16 hex digits of SHA-256 of its 32 raw bytes."""
+    return hashlib.sha256(_raw(load_public_key(public_key_pem))).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    tree_size: int
+    root: bytes
+    made_at: str
+    signature: bytes
+    key_id: str | None
+
+
+def _parse_checkpoint(cp: object) -> _Checkpoint | str:
+    """The checkpoint's fields, or a sentence saying what is wrong with them."""
+    if not isinstance(cp, Mapping):
+        return "the checkpoint is not a JSON object"
+    missing = [f for f in ("tree_size", "root", "made_at", "signature") if f not in cp]
+    if missing:
+        return f"the checkpoint lacks {', '.join(missing)}"
+    tree_size, root_hex, made_at = cp["tree_size"], cp["root"], cp["made_at"]
+    signature_text, key_id = cp["signature"], cp.get("key_id")
+    if not _is_int(tree_size) or not 0 <= tree_size <= MAX_TREE_SIZE:
+        return f"the checkpoint's tree_size {tree_size!r} is not a whole number of events"
+    if not isinstance(root_hex, str) or not _HEX_HASH.fullmatch(root_hex):
+        return "the checkpoint's root is not 64 hexadecimal digits"
+    if not isinstance(made_at, str) or "\n" in made_at:
+        return "the checkpoint's made_at is not a single-line text"
+    signature = _base64(signature_text)
+    if signature is None or len(signature) != 64:
+        return "the checkpoint's signature is not 64 bytes of base64"
+    if key_id is not None and (not isinstance(key_id, str) or not _KEY_ID.fullmatch(key_id)):
+        return "the checkpoint's key_id is not 16 lower-case hexadecimal digits"
+    return _Checkpoint(tree_size, bytes.fromhex(root_hex), made_at, signature, key_id)
+
+
+def _checkpoint_problem(cp: _Checkpoint, key: Ed25519PublicKey, key_id: str) -> str | None:
+    """What is wrong with a well-formed checkpoint under this key, or None if nothing."""
+    if cp.key_id is not None and cp.key_id != key_id:
+        return f"the checkpoint names key {cp.key_id}, but the public key is {key_id}"
+    try:
+        key.verify(cp.signature, checkpoint_message(cp.tree_size, cp.root, cp.made_at))
+    except InvalidSignature:
+        return (
+            f"the checkpoint's signature does not match key {key_id}: its size, root or "
+            "time was changed after signing, or another key signed it"
+        )
+    return None
+
+
+def verify_checkpoint(cp: Mapping[str, Any], public_key_pem: str) -> bool:
+    """Whether this checkpoint (as JSON) is signed by this Ed25519 public key (PEM).
+
+    The signature (base64) must cover `checkpoint_message` of its tree_size, root (hex)
+    and made_at; a key_id, if present, must be this key's. Never raises.
+    """
+    parsed = _parse_checkpoint(cp)
+    if isinstance(parsed, str):
+        return False
+    try:
+        key_id = public_key_id(public_key_pem)
+        key = load_public_key(public_key_pem)
+    except (ValueError, AttributeError):
+        return False
+    return _checkpoint_problem(parsed, key, key_id) is None
+
+
+# --------------------------------------------------------------------------- proof files
+
+
+def _base64(value: object) -> bytes | None:
+    """Strict standard base64 (padding required, no other characters), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+
+
+def _hash_list(value: object) -> list[bytes] | None:
+    if not isinstance(value, list):
+        return None
+    hashes: list[bytes] = []
+    for item in value:
+        if not isinstance(item, str) or not _HEX_HASH.fullmatch(item):
+            return None
+        hashes.append(bytes.fromhex(item))
+    return hashes
+
+
+def _plural(count: int, word: str) -> str:
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word}es" if word.endswith(("s", "sh")) else f"{count} {word}s"
+
+
+class _Report:
+    """The lines of one verification: what was checked, and whether it held."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.failed = False
+
+    def ok(self, text: str) -> None:
+        self.lines.append(f"OK: {text}")
+
+    def fail(self, text: str) -> None:
+        self.failed = True
+        self.lines.append(f"FAILED: {text}")
+
+    def note(self, text: str) -> None:
+        self.lines.append(f"NOTE: {text}")
+
+    def result(self) -> tuple[bool, list[str]]:
+        return not self.failed, self.lines
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _public_key(
+    document: Mapping[str, Any], pinned_pem: str | None, pinned_id: str | None, report: _Report
+) -> tuple[Ed25519PublicKey, str] | None:
+    """The key to check signatures with: the file's, which must match a pinned one."""
+    pem = document.get("public_key")
+    if not isinstance(pem, str):
+        report.fail("the file has no public_key (PEM text)")
+        return None
+    try:
+        key, key_id = load_public_key(pem), public_key_id(pem)
+    except ValueError as error:
+        report.fail(f"the file's public_key is unusable: {error}")
+        return None
+    if pinned_pem is not None:
+        try:
+            pinned_key, pinned_id = load_public_key(pinned_pem), public_key_id(pinned_pem)
+        except ValueError as error:
+            report.fail(f"the expected public key is unusable: {error}")
+            return None
+        if _raw(pinned_key) != _raw(key):
+            report.fail(
+                f"the file's public key (key id {key_id}) is not the expected one "
+                f"(key id {pinned_id}): it was not signed by your Yimai"
+            )
+            return None
+    if pinned_id is None:
+        report.ok(f"public key: Ed25519, key id {key_id}")
+        report.note(
+            f"the public key comes from the file itself; make sure key id {key_id} is the "
+            "one your Yimai publishes (`yimai key export`), or pass --public-key or --key-id"
+        )
+        return key, key_id
+    if pinned_id.strip().lower() != key_id:
+        report.fail(
+            f"the file's public key (key id {key_id}) is not the expected one "
+            f"(key id {pinned_id.strip().lower()}): it was not signed by your Yimai"
+        )
+        return None
+    report.ok(f"public key: Ed25519, key id {key_id}, the expected key")
+    return key, key_id
+
+
+def _checkpoint(
+    label: str, value: object, key: Ed25519PublicKey, key_id: str, report: _Report
+) -> _Checkpoint | None:
+    parsed = _parse_checkpoint(value)
+    if isinstance(parsed, str):
+        report.fail(f"{label}: {parsed}")
+        return None
+    problem = _checkpoint_problem(parsed, key, key_id)
+    if problem is not None:
+        report.fail(f"{label}: {problem}")
+        return None
+    report.ok(
+        f"{label}: signed by key {key_id}: {_plural(parsed.tree_size, 'event')}, "
+        f"root {parsed.root.hex()}, made at {parsed.made_at}"
+    )
+    return parsed
+
+
+def _event_hash(leaf: object, report: _Report) -> bytes | None:
+    """The leaf hash of the event the file shows, or None (reported) if it is malformed."""
+    if not isinstance(leaf, Mapping):
+        report.fail("the file has no leaf (the event: id, version, topic, state)")
+        return None
+    event_id, topic = leaf.get("id"), leaf.get("topic")
+    version, state = _as_int(leaf.get("version")), _base64(leaf.get("state"))
+    if not isinstance(event_id, str) or not event_id:
+        report.fail("the event's id is missing or not text")
+    elif version is None:
+        report.fail("the event's version is missing or not a whole number")
+    elif not isinstance(topic, str):
+        report.fail("the event's topic is missing or not text")
+    elif state is None:
+        report.fail("the event's state is missing or not standard base64")
+    else:
+        try:
+            event_hash = leaf_hash(leaf_bytes(event_id, version, topic, state))
+        except (ValueError, UnicodeError) as error:
+            report.fail(f"the event cannot be encoded as a leaf: {error}")
+            return None
+        report.ok(f"event {event_id} version {version} ({topic}): leaf hash {event_hash.hex()}")
+        return event_hash
+    return None
+
+
+def _verify_inclusion_document(
+    document: Mapping[str, Any], key: Ed25519PublicKey, key_id: str, report: _Report
+) -> None:
+    checkpoint = _checkpoint("checkpoint", document.get("checkpoint"), key, key_id, report)
+    event_hash = _event_hash(document.get("leaf"), report)
+    index, size = _as_int(document.get("leaf_index")), _as_int(document.get("tree_size"))
+    proof = _hash_list(document.get("proof"))
+    if size is None or not 1 <= size <= MAX_TREE_SIZE:
+        report.fail(f"the tree_size {document.get('tree_size')!r} is not a positive whole number")
+        size = None
+    elif index is None or not 0 <= index < size:
+        shown = document.get("leaf_index")
+        report.fail(f"the leaf_index {shown!r} is not a position in a log of {size} events")
+        index = None
+    elif checkpoint is not None and size != checkpoint.tree_size:
+        report.fail(
+            f"the proof is for a log of {size} events, but the checkpoint signs "
+            f"{checkpoint.tree_size}"
+        )
+        size = None
+    if proof is None:
+        report.fail("the proof is not a list of 64-digit hexadecimal hashes")
+    if checkpoint is None or event_hash is None or proof is None or index is None or size is None:
+        report.fail("inclusion: not checked, because of the problems above")
+        return
+    expected = _inclusion_length(index, size)
+    if len(proof) != expected:
+        report.fail(
+            f"inclusion: the proof has {_plural(len(proof), 'hash')}, but a proof for "
+            f"leaf {index} in a log of {size} events has {expected}"
+        )
+        return
+    computed = _inclusion_root(event_hash, index, size, proof)
+    if computed is None or not _same(computed, checkpoint.root):
+        leads_to = "nowhere" if computed is None else computed.hex()
+        report.fail(
+            f"inclusion: the event and the proof lead to root {leads_to}, not to the signed "
+            f"root {checkpoint.root.hex()}: the event, its position or the proof was changed"
+        )
+        return
+    report.ok(
+        f"inclusion: the event is leaf {index} (counting from 0) of the {size} signed; "
+        f"{_plural(len(proof), 'proof hash')} lead to the signed root"
+    )
+
+
+def _verify_consistency_document(
+    document: Mapping[str, Any], key: Ed25519PublicKey, key_id: str, report: _Report
+) -> None:
+    first = _checkpoint("first checkpoint", document.get("first"), key, key_id, report)
+    second = _checkpoint("second checkpoint", document.get("second"), key, key_id, report)
+    proof = _hash_list(document.get("proof"))
+    if proof is None:
+        report.fail("the proof is not a list of 64-digit hexadecimal hashes")
+    if first is None or second is None or proof is None:
+        report.fail("consistency: not checked, because of the problems above")
+        return
+    m, n = first.tree_size, second.tree_size
+    if m == 0:
+        report.fail("consistency: the first checkpoint is of an empty log; nothing to prove")
+        return
+    if m > n:
+        report.fail(f"consistency: the first checkpoint ({m} events) is after the second ({n})")
+        return
+    expected = _consistency_length(m, n)
+    if len(proof) != expected:
+        report.fail(
+            f"consistency: the proof has {_plural(len(proof), 'hash')}, but a proof from "
+            f"{m} to {n} events has {expected}"
+        )
+        return
+    if m == n:
+        if _same(first.root, second.root):
+            report.ok(f"consistency: both checkpoints sign the same log of {m} events")
+        else:
+            report.fail(
+                f"consistency: two checkpoints of {m} events sign different roots: "
+                "the log was rewritten"
+            )
+        return
+    roots = _consistency_roots(m, n, first.root, proof)
+    if roots is None:
+        report.fail("consistency: the proof is malformed")
+        return
+    if not _same(roots[0], first.root):
+        report.fail(
+            f"consistency: the proof leads to root {roots[0].hex()} for the first {m} events, "
+            f"not to the first checkpoint's {first.root.hex()}"
+        )
+    if not _same(roots[1], second.root):
+        report.fail(
+            f"consistency: the proof leads to root {roots[1].hex()} for {n} events, not to "
+            f"the second checkpoint's {second.root.hex()}: the log was rewritten between "
+            "the checkpoints, or the proof was changed"
+        )
+    if _same(roots[0], first.root) and _same(roots[1], second.root):
+        report.ok(
+            f"consistency: the log of {n} events extends the log of {m} unchanged "
+            f"({_plural(len(proof), 'proof hash')})"
+        )
+
+
+def verify_document(
+    document: object, public_key_pem: str | None = None, *, key_id: str | None = None
+) -> tuple[bool, list[str]]:
+    """Check a parsed proof file; (verified, report lines) as `verify_file` gives them."""
+    report = _Report()
+    if not isinstance(document, Mapping):
+        report.fail("the file is not a JSON object")
+        return report.result()
+    kind = document.get("kind")
+    if kind == "evidence":
+        report.fail("evidence bundles are not supported by this version of the verifier")
+        return report.result()
+    if kind not in ("inclusion", "consistency"):
+        report.fail(f"unknown kind {kind!r}: expected 'inclusion' or 'consistency'")
+        return report.result()
+    report.ok(f"kind: {kind} proof")
+    keys = _public_key(document, public_key_pem, key_id, report)
+    if keys is None:
+        report.fail(f"{kind}: not checked, because there is no trusted public key")
+        return report.result()
+    if kind == "inclusion":
+        _verify_inclusion_document(document, *keys, report)
+        known = {"kind", "leaf", "leaf_index", "tree_size", "proof", "checkpoint", "public_key"}
+    else:
+        _verify_consistency_document(document, *keys, report)
+        known = {"kind", "first", "second", "proof", "public_key"}
+    unchecked = sorted(set(document) - known)
+    if unchecked:
+        report.note(f"not covered by the proof, so not verified: {', '.join(unchecked)}")
+    return report.result()
+
+
+def verify_file(
+    path: str | Path, public_key_pem: str | None = None, *, key_id: str | None = None
+) -> tuple[bool, list[str]]:
+    """Check one proof file: (whether it verified, the lines of its report).
+
+    Each line starts with `OK:`, `FAILED:` or `NOTE:`; it verified when no line failed.
+    With `public_key_pem` (or just its `key_id`) the file must carry that very key;
+    otherwise the file's own key is used and a note says so.
+    """
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except OSError as error:
+        return False, [f"FAILED: cannot read {path}: {error.strerror or error}"]
+    except UnicodeDecodeError:
+        return False, [f"FAILED: {path} is not UTF-8 text"]
+    try:
+        document = json.loads(
+            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
+        )
+    except ValueError as error:
+        return False, [f"FAILED: {path} is not valid JSON: {error}"]
+    return verify_document(document, public_key_pem, key_id=key_id)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python yimai_verify.py FILE`: print what was checked; exit 0 if verified, 1 if not."""
+    parser = argparse.ArgumentParser(
+        prog="yimai_verify.py",
+        description=(
+            "Check a Yimai proof file (inclusion or consistency) against its signed "
+            "checkpoint, with no database. Exit status 0: verified; 1: not verified."
+        ),
+    )
+    parser.add_argument("file", help="the proof file (JSON) to check")
+    pin = parser.add_mutually_exclusive_group()
+    pin.add_argument(
+        "--public-key",
+        metavar="PEM_FILE",
+        help="the Yimai public key you trust (from `yimai key export`); the file must use it",
+    )
+    pin.add_argument(
+        "--key-id",
+        metavar="HEX",
+        help="the 16-digit id of the Yimai key you trust; the file's key must have it",
+    )
+    args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A console that cannot show some character must not hide the verdict.
+        sys.stdout.reconfigure(errors="backslashreplace")
+
+    print(f"Yimai proof verifier: {args.file}")
+    ok, lines = False, []
+    if args.public_key is not None:
+        try:
+            pinned_pem: str | None = Path(args.public_key).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            lines = [f"FAILED: cannot read the public key {args.public_key}: {error}"]
+            pinned_pem = None
+        if pinned_pem is not None:
+            ok, lines = verify_file(args.file, pinned_pem)
+    else:
+        ok, lines = verify_file(args.file, key_id=args.key_id)
+    for line in lines:
+        print(f"  {line}")
+    if ok:
+        print("RESULT: VERIFIED")
+    else:
+        failures = sum(line.startswith("FAILED:") for line in lines)
+        print(f"RESULT: NOT VERIFIED ({_plural(failures, 'problem')})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

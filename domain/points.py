@@ -175,7 +175,11 @@ class Ledger(YimaiAggregate):
         self.by_rule: dict[str, int] = {}
         self.points = 0
         self.stars = 0
-        self.bottom_line = False
+
+    @property
+    def bottom_line(self) -> bool:
+        """A bottom-line deduction stands (approved and not reversed)."""
+        return any(e["kind"] == "deduction" and not e["reversed"] for e in self.entries.values())
 
     def room(self, rule_code: str, cap: int | None) -> int | None:
         """How many points the rule may still give this year (None: no cap)."""
@@ -243,7 +247,6 @@ class Ledger(YimaiAggregate):
             "reversed": False,
         }
         self.points += points
-        self.bottom_line = True
 
     @event("Reversed")
     def reverse(self, entry_id: UUID, adjustment_id: UUID, reason: str) -> None:
@@ -259,8 +262,6 @@ class Ledger(YimaiAggregate):
         self.stars -= entry["stars"]
         if entry["kind"] == "award":
             self.by_rule[entry["rule"]] -= entry["points"]
-        elif not any(e["kind"] == "deduction" and not e["reversed"] for e in self.entries.values()):
-            self.bottom_line = False
 
 
 class Activity(YimaiAggregate):

@@ -29,7 +29,8 @@ from domain.personal import ERASED, mask_name
 from domain.points import AdjustmentState, ObjectionState, PeriodState, SelectionState
 from projections.config import Settings
 from projections.db import Database, UTCDateTime, metadata
-from projections.roster import Page, _check_page, members, units
+from projections.queries import Page, allow, check_page
+from projections.roster import members, units
 from projections.runner import Changes, Projection
 
 rules = sa.Table(
@@ -357,11 +358,6 @@ STANDING_FIELDS = ("member_id", "branch_id", "stars", "points")
 OBJECTION_STATES = tuple(s.value for s in ObjectionState)
 
 
-def allow(fields: Sequence[str], values: Mapping[Any, Any]) -> dict[str, Any]:
-    """An item holding exactly `fields`, taken from `values` (a KeyError if one lacks)."""
-    return {name: values[name] for name in fields}
-
-
 def quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
 
@@ -378,30 +374,31 @@ class PointsProjection(Projection):
     tables = POINTS_TABLES
 
     def __init__(self) -> None:
-        self._handlers: dict[str, Callable[[Changes, Any, int], None]] = {
-            "Rule.Defined": self._rule_defined,
-            "Rule.Revised": self._rule_revised,
-            "Ledger.Opened": self._ledger_opened,
-            "Ledger.Awarded": self._awarded,
-            "Ledger.Deducted": self._deducted,
-            "Ledger.Reversed": self._reversed,
-            "Activity.Planned": self._activity_planned,
-            "Activity.AttendanceRecorded": self._attendance,
-            "Adjustment.Proposed": self._proposed,
-            "Adjustment.Approved": self._approved,
-            "Adjustment.Rejected": self._rejected,
-            "Period.Closed": self._period_closed,
-            "Period.ObjectionOpened": self._objection_opened,
-            "Period.ObjectionSettled": self._objection_settled,
-            "Period.Finalized": self._finalized,
-            "Objection.Filed": self._objection_filed,
-            "Objection.Upheld": self._upheld,
-            "Objection.Rejected": self._objection_rejected,
-            "Selection.Proposed": self._selection_proposed,
-            "Selection.Confirmed": self._selection_confirmed,
-            "Selection.Published": self._selection_published,
-        }
-        self.handles = frozenset(self._handlers)
+        self.handle_with(
+            {
+                "Rule.Defined": self._rule_defined,
+                "Rule.Revised": self._rule_revised,
+                "Ledger.Opened": self._ledger_opened,
+                "Ledger.Awarded": self._awarded,
+                "Ledger.Deducted": self._deducted,
+                "Ledger.Reversed": self._reversed,
+                "Activity.Planned": self._activity_planned,
+                "Activity.AttendanceRecorded": self._attendance,
+                "Adjustment.Proposed": self._proposed,
+                "Adjustment.Approved": self._approved,
+                "Adjustment.Rejected": self._rejected,
+                "Period.Closed": self._period_closed,
+                "Period.ObjectionOpened": self._objection_opened,
+                "Period.ObjectionSettled": self._objection_settled,
+                "Period.Finalized": self._finalized,
+                "Objection.Filed": self._objection_filed,
+                "Objection.Upheld": self._upheld,
+                "Objection.Rejected": self._objection_rejected,
+                "Selection.Proposed": self._selection_proposed,
+                "Selection.Confirmed": self._selection_confirmed,
+                "Selection.Published": self._selection_published,
+            }
+        )
 
     def prepare(self, changes: Changes, batch: Sequence[tuple[DomainEvent, int]]) -> None:
         """Read in bulk the ledgers, entries, rules, periods and activities the batch
@@ -427,9 +424,6 @@ class PointsProjection(Projection):
                 wanted[activities].append(e.originator_id)
         for table, keys in wanted.items():
             changes.load(table, keys)
-
-    def apply(self, changes: Changes, event: DomainEvent, position: int) -> None:
-        self._handlers[type(event).__qualname__](changes, event, position)
 
     # -- the rule catalogue --
     def _version_row(self, e: Any, code: str, version: int, reason: str | None) -> dict[str, Any]:
@@ -837,7 +831,7 @@ class SQLAlchemyPointsView:
         """A member's awards and deductions (of one year or all), latest deed first; a
         reversed entry stays, marked with who reversed it and why."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         ident = v.uuid("member_id", member_id)
         where: list[Any] = [entries.c.member_id == ident]
         if year is not None:
@@ -1062,7 +1056,7 @@ class SQLAlchemyPointsView:
         stars, then name; equal points and stars share a rank (1, 2, 2, 4). Community
         and branch are the member's current ones, and the rank is among those shown."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         rows, total = self._ranked(
             _year(year), _quarter(quarter), community_id, branch_id, offset, limit
         )
@@ -1083,7 +1077,7 @@ class SQLAlchemyPointsView:
         has been closed (in its publicity window or final) is shown; NotFoundError for
         a year still open, whose totals are nobody's business yet."""
         self.wait_for(min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         year = _year(year)
         quarter = _quarter(quarter)
         with self.db.read.connect() as conn:
@@ -1109,7 +1103,7 @@ class SQLAlchemyPointsView:
         """Objections, oldest filed first (`state=None`: all); the member's words are
         opened only in the application's history, never here."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         where: list[Any] = []
         if year is not None:
             where.append(objections.c.year == _year(year))
@@ -1138,7 +1132,7 @@ class SQLAlchemyPointsView:
     ) -> Page:
         """Proposed deductions and reversals waiting for a second person, oldest first."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         where = [adjustments.c.state == AdjustmentState.PROPOSED.value]
         query = (
             sa.select(adjustments, members.c.name)

@@ -32,16 +32,9 @@ from domain.personal import ERASED, PersonalData, mask_name
 from domain.requests import RequesterKind, RequestState, Satisfaction
 from domain.wishes import WishState
 from projections.db import Database, UTCDateTime, metadata
-from projections.roster import (
-    Page,
-    _check_page,
-    _contains,
-    bulk_opener,
-    members,
-    resident_units,
-    units,
-)
-from projections.runner import Changes, Projection
+from projections.queries import Page, allow, check_page, contains
+from projections.roster import bulk_opener, members, resident_units, units
+from projections.runner import Changes, Handler, Projection
 
 EXCERPT_CHARS = 80
 #: The years a date filter may name (outside them there is nothing, and far outside
@@ -264,11 +257,6 @@ STATISTICS_BY = ("community", "branch", "category", "month")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-def allow(fields: Sequence[str], values: Mapping[Any, Any]) -> dict[str, Any]:
-    """An item holding exactly `fields`, taken from `values` (a KeyError if one lacks)."""
-    return {name: values[name] for name in fields}
-
-
 def _us(delta: timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
@@ -281,48 +269,37 @@ class RequestsProjection(Projection):
 
     def __init__(self, personal: PersonalData) -> None:
         self.personal = personal
-        self._handlers: dict[str, Callable[[Changes, Any, int], None]] = {
-            "Category.Defined": self._category_defined,
-            "Category.LimitsChanged": self._category_limits,
-            "Category.Retired": self._category_retired,
-            "Request.Placed": self._placed,
-            "Request.Classified": self._classified,
-            "Request.Claimed": self._claimed,
-            "Request.Released": self._released,
-            "Request.Given": self._given,
-            "Request.ProgressNoted": self._touched,
-            "Request.Resolved": self._resolved,
-            "Request.Accepted": self._state(RequestState.ACCEPTED),
-            "Request.SentBack": self._sent_back,
-            "Request.Pressed": self._pressed,
-            "Request.Escalated": self._escalated,
-            "Request.ClockPaused": self._paused,
-            "Request.ClockResumed": self._resumed,
-            "Request.Visited": self._visited,
-            "Request.Published": self._published,
-            "Request.Closed": self._state(RequestState.CLOSED),
-            "Request.Withdrawn": self._ended(RequestState.WITHDRAWN),
-            "Request.Rejected": self._ended(RequestState.REJECTED),
-            "Request.Merged": self._ended(RequestState.MERGED),
-            "Request.DuplicateAbsorbed": self._touched,
-            "Wish.Posted": self._wish_posted,
-            "Wish.Claimed": self._claimable_claimed(wishes, "claimant_id", "member_id"),
-            "Wish.Released": self._claimable_released(wishes, "claimant_id"),
-            "Wish.Fulfilled": self._claimable_fulfilled(wishes),
-            "Wish.Confirmed": self._claimable_state(wishes, WishState.CONFIRMED),
-            "Wish.SentBack": self._claimable_sent_back(wishes),
-            "Wish.Published": self._claimable_published(wishes),
-            "Wish.Withdrawn": self._claimable_state(wishes, WishState.WITHDRAWN),
-            "Need.Listed": self._need_listed,
-            "Need.Claimed": self._claimable_claimed(needs, "resident_unit_id", "resident_unit_id"),
-            "Need.Released": self._claimable_released(needs, "resident_unit_id"),
-            "Need.Fulfilled": self._claimable_fulfilled(needs),
-            "Need.Confirmed": self._claimable_state(needs, WishState.CONFIRMED),
-            "Need.SentBack": self._claimable_sent_back(needs),
-            "Need.Published": self._claimable_published(needs),
-            "Need.Withdrawn": self._claimable_state(needs, WishState.WITHDRAWN),
-        }
-        self.handles = frozenset(self._handlers)
+        self.handle_with(
+            {
+                "Category.Defined": self._category_defined,
+                "Category.LimitsChanged": self._category_limits,
+                "Category.Retired": self._category_retired,
+                "Request.Placed": self._placed,
+                "Request.Classified": self._classified,
+                "Request.Claimed": self._claimed,
+                "Request.Released": self._released,
+                "Request.Given": self._given,
+                "Request.ProgressNoted": self._touched,
+                "Request.Resolved": self._resolved,
+                "Request.Accepted": self._state(RequestState.ACCEPTED),
+                "Request.SentBack": self._sent_back,
+                "Request.Pressed": self._pressed,
+                "Request.Escalated": self._escalated,
+                "Request.ClockPaused": self._paused,
+                "Request.ClockResumed": self._resumed,
+                "Request.Visited": self._visited,
+                "Request.Published": self._published,
+                "Request.Closed": self._state(RequestState.CLOSED),
+                "Request.Withdrawn": self._ended(RequestState.WITHDRAWN),
+                "Request.Rejected": self._ended(RequestState.REJECTED),
+                "Request.Merged": self._ended(RequestState.MERGED),
+                "Request.DuplicateAbsorbed": self._touched,
+                "Wish.Posted": self._wish_posted,
+                "Need.Listed": self._need_listed,
+                **self._claimable_handlers("Wish", wishes, "claimant_id", "member_id"),
+                **self._claimable_handlers("Need", needs, "resident_unit_id", "resident_unit_id"),
+            }
+        )
 
     def prepare(self, changes: Changes, batch: Sequence[tuple[DomainEvent, int]]) -> None:
         """Read in bulk the board rows the batch changes and the placed requests' keys."""
@@ -338,9 +315,6 @@ class RequestsProjection(Projection):
         opener = bulk_opener(self.personal, placed)
         if opener is not None:
             changes.memo[self.name] = opener
-
-    def apply(self, changes: Changes, event: DomainEvent, position: int) -> None:
-        self._handlers[type(event).__qualname__](changes, event, position)
 
     # -- the catalogue --
     def _category_defined(self, changes: Changes, e: Any, position: int) -> None:
@@ -572,81 +546,31 @@ class RequestsProjection(Projection):
         )
 
     @staticmethod
-    def _claimable_claimed(
-        table: sa.Table, column: str, field: str
-    ) -> Callable[[Changes, Any, int], None]:
-        def handle(changes: Changes, e: Any, position: int) -> None:
-            changes.update(
-                table,
-                e.originator_id,
-                state=WishState.CLAIMED.value,
-                claimed_at=e.at,
-                updated_at=e.timestamp,
-                **{column: getattr(e, field)},
-            )
+    def _claimable_handlers(
+        kind: str, table: sa.Table, claimant: str, field: str
+    ) -> dict[str, Handler]:
+        """Micro-wishes and alliance needs take the same steps: a handler per step sets
+        the state, the time of the change, and the columns named after the event's
+        fields (or clears them, where None is given)."""
 
-        return handle
+        def step(state: WishState, **columns: str | None) -> Handler:
+            def handle(changes: Changes, e: Any, position: int) -> None:
+                values = {c: getattr(e, f) if f else None for c, f in columns.items()}
+                changes.update(
+                    table, e.originator_id, state=state.value, updated_at=e.timestamp, **values
+                )
 
-    @staticmethod
-    def _claimable_released(table: sa.Table, column: str) -> Callable[[Changes, Any, int], None]:
-        def handle(changes: Changes, e: Any, position: int) -> None:
-            changes.update(
-                table,
-                e.originator_id,
-                state=WishState.OPEN.value,
-                claimed_at=None,
-                updated_at=e.timestamp,
-                **{column: None},
-            )
+            return handle
 
-        return handle
-
-    @staticmethod
-    def _claimable_fulfilled(table: sa.Table) -> Callable[[Changes, Any, int], None]:
-        def handle(changes: Changes, e: Any, position: int) -> None:
-            changes.update(
-                table,
-                e.originator_id,
-                state=WishState.FULFILLED.value,
-                fulfilled_at=e.at,
-                updated_at=e.timestamp,
-            )
-
-        return handle
-
-    @staticmethod
-    def _claimable_sent_back(table: sa.Table) -> Callable[[Changes, Any, int], None]:
-        def handle(changes: Changes, e: Any, position: int) -> None:
-            changes.update(
-                table,
-                e.originator_id,
-                state=WishState.CLAIMED.value,
-                fulfilled_at=None,
-                updated_at=e.timestamp,
-            )
-
-        return handle
-
-    @staticmethod
-    def _claimable_published(table: sa.Table) -> Callable[[Changes, Any, int], None]:
-        def handle(changes: Changes, e: Any, position: int) -> None:
-            changes.update(
-                table,
-                e.originator_id,
-                state=WishState.PUBLISHED.value,
-                summary=e.summary,
-                published_at=e.at,
-                updated_at=e.timestamp,
-            )
-
-        return handle
-
-    @staticmethod
-    def _claimable_state(table: sa.Table, state: WishState) -> Callable[[Changes, Any, int], None]:
-        def handle(changes: Changes, e: Any, position: int) -> None:
-            changes.update(table, e.originator_id, state=state.value, updated_at=e.timestamp)
-
-        return handle
+        return {
+            f"{kind}.Claimed": step(WishState.CLAIMED, claimed_at="at", **{claimant: field}),
+            f"{kind}.Released": step(WishState.OPEN, claimed_at=None, **{claimant: None}),
+            f"{kind}.Fulfilled": step(WishState.FULFILLED, fulfilled_at="at"),
+            f"{kind}.Confirmed": step(WishState.CONFIRMED),
+            f"{kind}.SentBack": step(WishState.CLAIMED, fulfilled_at=None),
+            f"{kind}.Published": step(WishState.PUBLISHED, summary="summary", published_at="at"),
+            f"{kind}.Withdrawn": step(WishState.WITHDRAWN),
+        }
 
 
 # -- queries --------------------------------------------------------------------------------
@@ -783,7 +707,7 @@ class SQLAlchemyRequestsView:
     ) -> Page:
         """Requests, newest placed first; `state="open"` means not ended."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         now = _aware(now)
         where: list[Any] = []
         if state == "open":
@@ -806,7 +730,7 @@ class SQLAlchemyRequestsView:
             raise InvalidInputError("q", f"is longer than {EXCERPT_CHARS} characters")
         if text:
             where.append(
-                sa.or_(board.c.receipt_code == text.upper(), _contains(text, board.c.excerpt))
+                sa.or_(board.c.receipt_code == text.upper(), contains(text, board.c.excerpt))
             )
         with self.db.read.connect() as conn:
             total = conn.execute(
@@ -839,7 +763,7 @@ class SQLAlchemyRequestsView:
         requests by due time, then outcomes awaiting their public summary, then pressed
         or escalated ones still being worked on."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         now = _aware(now)
         late = _overdue(now)
         awaiting = board.c.state == RequestState.RESOLVED.value
@@ -1097,7 +1021,7 @@ class SQLAlchemyRequestsView:
         """Published outcomes, newest published first; `month` ("YYYY-MM") is the month
         the request was placed in, at the station."""
         self.wait_for(min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         where: list[Any] = [board.c.state.in_(PUBLIC)]
         if community_id is not None:
             where.append(board.c.community_id == community_id)
@@ -1151,7 +1075,7 @@ class SQLAlchemyRequestsView:
     ) -> Page:
         """Micro-wishes, newest posted first (the resident and the wish stay sealed)."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         where: list[Any] = []
         if state:
             where.append(wishes.c.state == v.choice("state", state, WishState).value)
@@ -1180,7 +1104,7 @@ class SQLAlchemyRequestsView:
     ) -> Page:
         """Alliance needs, newest listed first."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         where: list[Any] = []
         if state:
             where.append(needs.c.state == v.choice("state", state, WishState).value)
@@ -1222,7 +1146,7 @@ class SQLAlchemyRequestsView:
         limit: int,
         mask: Callable[[str | None], str | None],
     ) -> Page:
-        _check_page(offset, limit)
+        check_page(offset, limit)
         where: list[Any] = [table.c.state == WishState.PUBLISHED.value]
         if community_id is not None:
             where.append(table.c.community_id == community_id)

@@ -20,6 +20,7 @@ from domain.access import Permission, Principal
 from domain.errors import InvalidInputError, NotFoundError
 from domain.personal import ERASED, KeyStore, PersonalData
 from projections.db import Database, UTCDateTime, metadata
+from projections.queries import Page, check_page, contains
 from projections.runner import Changes, Projection
 from projections.stores import SQLKeyStore, subject_keys
 
@@ -184,28 +185,29 @@ class RosterProjection(Projection):
 
     def __init__(self, personal: PersonalData) -> None:
         self.personal = personal
-        self._handlers: dict[str, Callable[[Changes, Any, int], None]] = {
-            "OrgUnit.Opened": self._unit_opened,
-            "OrgUnit.Renamed": self._unit_renamed,
-            "OrgUnit.Closed": self._unit_closed,
-            "OrgUnit.Appointed": self._appointed,
-            "OrgUnit.AppointmentEnded": self._appointment_ended,
-            "Member.Registered": self._member_registered,
-            "Member.Transferred": self._member_transferred,
-            "Member.Corrected": self._member_corrected,
-            "Member.Deregistered": self._member_deregistered,
-            "ResidentUnit.Registered": self._ru_registered,
-            "ResidentUnit.Renamed": self._ru_renamed,
-            "ResidentUnit.Closed": self._ru_closed,
-            "Household.Registered": self._household_registered,
-            "Household.Corrected": self._household_corrected,
-            "Household.Closed": self._household_closed,
-            "HouseholdLink.Linked": self._linked,
-            "HouseholdLink.Relinked": self._relinked,
-            "HouseholdLink.Unlinked": self._unlinked,
-            "HouseholdLink.ContactLogged": self._contact_logged,
-        }
-        self.handles = frozenset(self._handlers)
+        self.handle_with(
+            {
+                "OrgUnit.Opened": self._unit_opened,
+                "OrgUnit.Renamed": self._unit_renamed,
+                "OrgUnit.Closed": self._unit_closed,
+                "OrgUnit.Appointed": self._appointed,
+                "OrgUnit.AppointmentEnded": self._appointment_ended,
+                "Member.Registered": self._member_registered,
+                "Member.Transferred": self._member_transferred,
+                "Member.Corrected": self._member_corrected,
+                "Member.Deregistered": self._member_deregistered,
+                "ResidentUnit.Registered": self._ru_registered,
+                "ResidentUnit.Renamed": self._ru_renamed,
+                "ResidentUnit.Closed": self._ru_closed,
+                "Household.Registered": self._household_registered,
+                "Household.Corrected": self._household_corrected,
+                "Household.Closed": self._household_closed,
+                "HouseholdLink.Linked": self._linked,
+                "HouseholdLink.Relinked": self._relinked,
+                "HouseholdLink.Unlinked": self._unlinked,
+                "HouseholdLink.ContactLogged": self._contact_logged,
+            }
+        )
 
     def prepare(self, changes: Changes, batch: Sequence[tuple[DomainEvent, int]]) -> None:
         """Read in bulk the links whose contacts the batch counts and the subjects' keys."""
@@ -221,9 +223,6 @@ class RosterProjection(Projection):
         opener = bulk_opener(self.personal, subjects)
         if opener is not None:
             changes.memo[self.name] = opener
-
-    def apply(self, changes: Changes, event: DomainEvent, position: int) -> None:
-        self._handlers[type(event).__qualname__](changes, event, position)
 
     # -- units --
     def _unit_opened(self, changes: Changes, e: Any, position: int) -> None:
@@ -447,30 +446,9 @@ class MemberRow:
     households_linked: int
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    total: int
-    offset: int
-    limit: int
-
-
 def _count(conn: Connection, column: sa.Column[Any], *where: Any) -> dict[UUID, int]:
     query = sa.select(column, sa.func.count()).where(*where).group_by(column)
     return {k: n for k, n in conn.execute(query) if k is not None}
-
-
-def _check_page(offset: int, limit: int) -> None:
-    if limit < 1 or limit > 500:
-        raise InvalidInputError("limit", "must be between 1 and 500")
-    if offset < 0:
-        raise InvalidInputError("offset", "cannot be negative")
-
-
-def _contains(text: str, *columns: sa.Column[Any]) -> sa.ColumnElement[bool]:
-    """Any of the columns contains `text` literally (LIKE wildcards in it are escaped)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return sa.or_(*(c.like(f"%{escaped}%", escape="\\") for c in columns))
 
 
 class SQLAlchemyRosterView:
@@ -576,7 +554,7 @@ class SQLAlchemyRosterView:
     ) -> Page:
         """Members whose name or phone contains `query`, optionally within one unit."""
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         branch = units.alias("branch")
         group = units.alias("grp")
         linked = (
@@ -589,7 +567,7 @@ class SQLAlchemyRosterView:
         if len(q) > 40:
             raise InvalidInputError("q", "is longer than 40 characters")
         if q:
-            where.append(_contains(q, members.c.name, members.c.phone))
+            where.append(contains(q, members.c.name, members.c.phone))
         if unit_id is not None:
             where.append(
                 sa.or_(
@@ -671,7 +649,7 @@ class SQLAlchemyRosterView:
         min_position: int = 0,
     ) -> Page:
         self._prepare(actor, min_position)
-        _check_page(offset, limit)
+        check_page(offset, limit)
         where: list[Any] = [households.c.status == "open"]
         if unit_id is not None:
             where.append(
@@ -684,7 +662,7 @@ class SQLAlchemyRosterView:
         q = (query or "").strip()
         if q:
             where.append(
-                _contains(q, households.c.head_name, households.c.head_phone, households.c.building)
+                contains(q, households.c.head_name, households.c.head_phone, households.c.building)
             )
         linked = (
             sa.select(sa.func.count())

@@ -182,6 +182,10 @@ class _TableChanges:
         self.absent: set[Any] = set()
 
 
+#: What a read model does with one event: write its rows into the batch's `Changes`.
+Handler = Callable[["Changes", Any, int], None]
+
+
 class Projection:
     """A read model: tables, the event types it reads, and how each changes the rows."""
 
@@ -197,9 +201,18 @@ class Projection:
         """Called once per batch, before `apply`, with the events this view will apply:
         read in bulk what the handlers will need (`changes.load`)."""
 
+    def handle_with(self, handlers: Mapping[str, Handler]) -> None:
+        """Read exactly these event types, each with its handler (which `apply` calls)."""
+        self._handlers = dict(handlers)
+        self.handles = frozenset(handlers)
+
     def apply(self, changes: Changes, event: DomainEvent, position: int) -> None:
-        """Write the event's rows into `changes`; read rows only through it."""
-        raise NotImplementedError
+        """Write the event's rows into `changes`; read rows only through it. By default,
+        the handler given to `handle_with` for the event's type does."""
+        handlers: dict[str, Handler] | None = getattr(self, "_handlers", None)
+        if handlers is None:
+            raise NotImplementedError
+        handlers[type(event).__qualname__](changes, event, position)
 
 
 def fingerprint(tables: Iterable[sa.Table]) -> str:

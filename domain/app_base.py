@@ -43,6 +43,14 @@ class RosterOccupancy(Protocol):
     def open_households(self, unit_id: UUID) -> int: ...
 
 
+def _clock_of(app: object) -> Callable[[], datetime] | None:
+    """The Application's clock, as an aware UTC time (events are stamped in UTC)."""
+    clock = getattr(app, "clock", None)
+    if clock is None:
+        return None
+    return lambda: clock().astimezone(UTC)
+
+
 def command(*permissions: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Check the actor's right (any one of `permissions`), record the actor on every
     event, retry conflicts. A command that several rights open checks the finer rule
@@ -57,7 +65,7 @@ def command(*permissions: Permission) -> Callable[[Callable[P, R]], Callable[P, 
             actor.require_any(*permissions)
             for attempt in range(CONFLICT_RETRIES):
                 try:
-                    with acting_as(actor.username):
+                    with acting_as(actor.username, _clock_of(args[0])):
                         return fn(*args, **kwargs)
                 except RecordConflictError:
                     if attempt == CONFLICT_RETRIES - 1:

@@ -774,7 +774,7 @@ class Yimai(Orders):
         if not self.credentials.verify_password(account.username, old):
             raise InvalidInputError("old_password", "is not the current password")
         check_password(new, field="new_password")
-        with acting_as(actor.username):
+        with acting_as(actor.username, lambda: self.now()):
             account.record_password_change(by_owner=True)
             position = self._commit(account)
         self.credentials.set_password(account.username, new)

@@ -6,10 +6,10 @@ command, so no caller can forge it and no event is ever recorded without one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -17,6 +17,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Transcoding
 
 _ACTOR: ContextVar[str | None] = ContextVar("yimai_actor", default=None)
+#: The Application's clock during a command: events are stamped with it, so the log's
+#: times and the domain's times (placed_at, due dates) come from one clock.
+_CLOCK: ContextVar[Callable[[], datetime] | None] = ContextVar("yimai_clock", default=None)
 
 #: Namespace for ids derived from natural keys (uuid5).
 NAMESPACE = uuid5(NAMESPACE_URL, "https://yimai.example/ids")
@@ -28,13 +31,22 @@ def derived_id(kind: str, key: str) -> UUID:
 
 
 @contextmanager
-def acting_as(username: str) -> Iterator[None]:
-    """Within this block, every new event records `username` as its actor."""
+def acting_as(username: str, clock: Callable[[], datetime] | None = None) -> Iterator[None]:
+    """Within this block, every new event records `username` as its actor and, when a
+    clock is given, takes its timestamp from that clock."""
     token = _ACTOR.set(username)
+    clock_token = _CLOCK.set(clock)
     try:
         yield
     finally:
+        _CLOCK.reset(clock_token)
         _ACTOR.reset(token)
+
+
+def _stamp(kwargs: dict[str, Any]) -> None:
+    clock = _CLOCK.get()
+    if clock is not None and kwargs.get("timestamp") is None:
+        kwargs["timestamp"] = clock()
 
 
 def current_actor() -> str:
@@ -55,11 +67,13 @@ class YimaiAggregate(Aggregate):
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         kwargs.setdefault("actor", current_actor())
+        _stamp(kwargs)
         super().trigger_event(event_class, **kwargs)
 
     @classmethod
     def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
         kwargs.setdefault("actor", current_actor())
+        _stamp(kwargs)
         return super()._create(event_class, id=id, **kwargs)
 
 

@@ -9,7 +9,7 @@ the log up to the last commit at or before T.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,8 +22,20 @@ from projections.config import Settings
 COMMITS_TABLE = "yimai_commits"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+def _real_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _CommitClock:
+    """The commit index's clock: the Application's clock (real time, or a backfill's
+    simulated time), never earlier than the last commit already indexed, so commit times
+    never decrease along the log even when a clock steps back."""
+
+    clock: Callable[[], datetime] = staticmethod(_real_now)
+
+    def _commit_time(self, last: str | None) -> str:
+        now = self.clock().astimezone(UTC).isoformat(timespec="microseconds")
+        return max(now, last) if last else now
 
 
 def _check_unchanged(found: Any, aggregate_id: Any, expected: int | None) -> None:
@@ -37,7 +49,7 @@ def _check_unchanged(found: Any, aggregate_id: Any, expected: int | None) -> Non
         )
 
 
-class CommitIndexedSQLiteRecorder(SQLiteApplicationRecorder):
+class CommitIndexedSQLiteRecorder(_CommitClock, SQLiteApplicationRecorder):
     """The library's SQLite recorder, writing a commit-index row in each transaction."""
 
     def construct_create_table_statements(self) -> list[str]:
@@ -60,14 +72,16 @@ class CommitIndexedSQLiteRecorder(SQLiteApplicationRecorder):
             )
             _check_unchanged(c.fetchone()[0], aggregate_id, expected)
         if ids:
+            c.execute(f"SELECT committed_at FROM {COMMITS_TABLE} ORDER BY position DESC LIMIT 1")
+            last = c.fetchone()
             c.execute(
                 f"INSERT INTO {COMMITS_TABLE} (position, committed_at) VALUES (?, ?)",
-                (ids[-1], _now()),
+                (ids[-1], self._commit_time(last[0] if last else None)),
             )
         return ids
 
 
-class CommitIndexedPostgresRecorder(PostgresApplicationRecorder):
+class CommitIndexedPostgresRecorder(_CommitClock, PostgresApplicationRecorder):
     """The library's PostgreSQL recorder, writing a commit-index row in each transaction.
 
     The insert holds the library's EXCLUSIVE lock on the events table, so the time is
@@ -88,6 +102,9 @@ class CommitIndexedPostgresRecorder(PostgresApplicationRecorder):
         self._insert_commit = SQL("INSERT INTO {} (position, committed_at) VALUES (%s, %s)").format(
             self._commits
         )
+        self._last_commit = SQL(
+            "SELECT committed_at FROM {} ORDER BY position DESC LIMIT 1"
+        ).format(self._commits)
         self._select_version = SQL(
             "SELECT max(originator_version) AS max FROM {} WHERE originator_id = %s"
         ).format(Identifier(self.datastore.schema or "public", events_table_name))
@@ -126,7 +143,10 @@ class CommitIndexedPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if ids:
-            curs.execute(self._insert_commit, (max(ids), _now()))
+            curs.execute(self._last_commit)
+            last = curs.fetchone()
+            at = self._commit_time(last["committed_at"] if last else None)
+            curs.execute(self._insert_commit, (max(ids), at))
         return ids
 
 

@@ -114,6 +114,8 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
         tz=settings.tzinfo,
         unit_claim_limit=settings.unit_claim_limit,
     )
+    # The commit index takes its times from the Application's clock too.
+    system.app.recorder.clock = lambda: system.app.clock()  # type: ignore[attr-defined]
     system.app.publicity_days = settings.publicity_days
     system.app.excellent_per_branch = settings.excellent_per_branch
     system.runner = Runner(

@@ -58,7 +58,9 @@ def build_log(system: System, args: argparse.Namespace) -> None:
     clerk = app.authenticate("demo-clerk", DEMO_PASSWORD)
     cadre = app.authenticate("demo-cadre", DEMO_PASSWORD)
     with system.db.read.connect() as conn:
-        link_rows = conn.execute(sa.select(links.c.id, links.c.household_id)).all()
+        link_rows = conn.execute(
+            sa.select(links.c.id, links.c.household_id).where(links.c.active)
+        ).all()
         member_rows = conn.execute(
             sa.select(members.c.id, members.c.community_id, members.c.branch_id)
         ).all()

@@ -1,23 +1,21 @@
 """The demo's four orders: a few hundred requests in every state, micro-wishes, needs.
 
-Everything goes through the Application's commands. The demo backfills four months of
-work, so it sets the Application's clock to each step's moment while it runs (the
-events' own timestamps are the real time of loading, as with any backfill) and puts the
-clock back when it is done.
+Everything goes through the Application's commands. The demo backfills the last four
+months of work: each request, wish and need is a story whose steps the agenda runs at
+their moments, interleaved with one another and with the rest of the community's work,
+so the Application's clock (and with it every event's time) only moves forward.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from contextlib import suppress
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from faker import Faker
 
-from domain.access import Principal
+from cli.demo_base import Agenda, Cast, SimClock, Story, Town
 from domain.application import Yimai
 from domain.dto import NeedDraft, RequestDraft, WishDraft
 from domain.errors import RuleViolationError
@@ -95,164 +93,125 @@ ENDINGS: list[tuple[str, int]] = [
 ]
 
 
-@dataclass
-class Cast:
-    """Who does what in the demo."""
-
-    clerk: Principal
-    cadre: Principal
-    cadre_member: UUID
-    supervisor: Principal
-
-
-class SimClock:
-    """The Application's clock while the demo backfills."""
-
-    def __init__(self, app: Yimai) -> None:
-        self.app = app
-        self.at = datetime.now(UTC)
-
-    @contextmanager
-    def installed(self) -> Iterator[SimClock]:
-        saved = self.app.clock
-        self.app.clock = lambda: self.at
-        try:
-            yield self
-        finally:
-            self.app.clock = saved
-
-
 def load_orders(
+    agenda: Agenda,
     app: Yimai,
     cast: Cast,
+    town: Town,
     *,
-    community: UUID,
-    branches: list[UUID],
-    members_by_branch: dict[UUID, list[UUID]],
-    households_by_branch: dict[UUID, list[UUID]],
-    resident_units: list[UUID],
     rng: random.Random,
     fake: Faker,
     requests: int = 300,
-    tick: Callable[[int], None] = lambda n: None,
 ) -> None:
-    """Backfill `requests` requests over the last four months, plus wishes and needs."""
-    clock = SimClock(app)
-    real_now = clock.at
-    with clock.installed():
-        placed: list[tuple[UUID, UUID]] = []  # (request, branch) still open to merge into
-        for n in range(requests):
-            branch = branches[n % len(branches)]
-            ending = rng.choices([e for e, _ in ENDINGS], [w for _, w in ENDINGS])[0]
-            start = real_now - timedelta(hours=rng.uniform(2, 24 * 120))
-            if ending in ("placed", "classified") and rng.random() < 0.7:
-                start = real_now - timedelta(hours=rng.uniform(0.5, 20))  # today's intake
-            request = _request_story(
-                app,
-                cast,
-                clock,
-                rng,
-                fake,
-                start,
-                ending,
-                community,
-                branch,
-                members_by_branch[branch] or [cast.cadre_member],
-                households_by_branch[branch],
-                placed,
-                real_now,
-            )
-            placed.append((request, branch))
-            tick(1)
-        _wishes(app, cast, clock, rng, community, branches, members_by_branch, households_by_branch)
-        _needs(app, cast, clock, rng, community, resident_units)
-        tick(20)
+    """Schedule `requests` requests over the last four months, plus wishes and needs."""
+    clock = agenda.clock
+
+    def own() -> random.Random:
+        return random.Random(rng.getrandbits(64))
+
+    for n in range(requests):
+        branch = town.branches[n % len(town.branches)]
+        agenda.add(_request_story(app, cast, clock, town, own(), fake, branch))
+    for n in range(24):
+        branch = town.branches[n % len(town.branches)]
+        agenda.add(_wish_story(app, cast, clock, town, own(), n, branch))
+    agenda.add(_needs_story(app, cast, clock, town, own()))
 
 
-def _later(clock: SimClock, rng: random.Random, lo: float, hi: float, cap: datetime) -> None:
-    """Move the clock on by lo..hi hours, never past `cap` (the real now)."""
-    clock.at = min(clock.at + timedelta(hours=rng.uniform(lo, hi)), cap - timedelta(minutes=1))
+def _later(clock: SimClock, rng: random.Random, lo: float, hi: float) -> datetime:
+    """lo..hi hours after the clock's moment (the agenda keeps it short of the real now)."""
+    return clock.at + timedelta(hours=rng.uniform(lo, hi))
 
 
 def _request_story(
     app: Yimai,
     cast: Cast,
     clock: SimClock,
+    town: Town,
     rng: random.Random,
     fake: Faker,
-    start: datetime,
-    ending: str,
-    community: UUID,
     branch: UUID,
-    members: list[UUID],
-    households: list[UUID],
-    placed: list[tuple[UUID, UUID]],
-    now: datetime,
-) -> UUID:
+) -> Story:
     clerk, supervisor = cast.clerk, cast.supervisor
+    now = clock.limit
+    ending = rng.choices([e for e, _ in ENDINGS], [w for _, w in ENDINGS])[0]
+    start = now - timedelta(hours=rng.uniform(2, 24 * 120))
+    if ending in ("placed", "classified") and rng.random() < 0.7:
+        start = now - timedelta(hours=rng.uniform(0.5, 20))  # today's intake
     category = rng.choice(list(ASKS))
     ask, outcome = rng.choice(ASKS[category])
     roll = rng.random()
-    kind = "household" if roll < 0.55 and households else "resident" if roll < 0.9 else "anonymous"
-    household = rng.choice(households) if kind == "household" else None
-    clock.at = start
+    kind = (
+        "household"
+        if roll < 0.55 and town.households[branch]
+        else "resident"
+        if roll < 0.9
+        else "anonymous"
+    )
+    # Drawn now, in the order the stories are made, so the names do not depend on how
+    # the stories interleave.
+    contact_name = fake.name() if kind == "resident" else None
+    contact_phone = fake.phone_number() if kind == "resident" else None
+    yield start
     draft = RequestDraft(
         channel=rng.choice(["cadre_visit", "liaison_visit", "online", "walk_in", "phone"]),
         category=category,
         description=ask,
-        community_id=community,
+        community_id=town.community,
         branch_id=branch if rng.random() < 0.5 else None,
         urgency="urgent" if rng.random() < 0.1 else "normal",
         requester_kind=kind,
-        household_id=household,
-        contact_name=fake.name() if kind == "resident" else None,
-        contact_phone=fake.phone_number() if kind == "resident" else None,
+        household_id=rng.choice(town.households[branch]) if kind == "household" else None,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
     )
     rid = app.place_request(draft, actor=clerk).id
+    repeats = [r for r, b in town.placed[-40:] if b == branch]
+    town.placed.append((rid, branch))
     if ending == "placed":
-        return rid
+        return
     if ending == "withdrawn" and rng.random() < 0.5:
         app.withdraw_request(rid, "居民表示问题已自行解决", actor=clerk)
-        return rid
+        return
     if ending == "rejected":
         app.reject_request(rid, "不属于社区职责范围，已告知居民向有关部门反映", actor=clerk)
-        return rid
-    if ending == "merged":
-        same_branch = [r for r, b in placed[-40:] if b == branch]
-        if same_branch:
-            # When the one it repeats has ended, this one simply stays placed.
-            with suppress(RuleViolationError):
-                app.merge_request(rid, rng.choice(same_branch), "同一问题重复反映", actor=clerk)
-            return rid
-    _later(clock, rng, 0.5, 8, now)
+        return
+    if ending == "merged" and repeats:
+        # When the one it repeats has ended, this one simply stays placed.
+        with suppress(RuleViolationError):
+            app.merge_request(rid, rng.choice(repeats), "同一问题重复反映", actor=clerk)
+        return
+    yield _later(clock, rng, 0.5, 8)
     app.classify_request(rid, branch_id=branch, actor=clerk)
     if ending == "classified":
         if rng.random() < 0.5:
-            _later(clock, rng, 1, 4, now)
+            yield _later(clock, rng, 1, 4)
             app.press_request(rid, "请尽快安排人员领单", actor=supervisor)
-        return rid
-    _later(clock, rng, 1, 30, now)
+        return
+    yield _later(clock, rng, 1, 30)
+    members = town.members[branch] or [cast.cadre_member]
     claimant = cast.cadre_member if rng.random() < 0.2 else rng.choice(members)
     if claimant == cast.cadre_member:
         app.claim_request(rid, actor=cast.cadre)
     else:
         app.claim_request(rid, member_id=claimant, actor=clerk)
     if rng.random() < 0.1:
-        _later(clock, rng, 1, 12, now)
+        yield _later(clock, rng, 1, 12)
         app.release_request(rid, "近期出差，无法跟进", actor=clerk)
-        _later(clock, rng, 1, 12, now)
-        claimant = rng.choice(members)
+        yield _later(clock, rng, 1, 12)
+        claimant = rng.choice(town.members[branch] or [cast.cadre_member])
         app.claim_request(rid, member_id=claimant, actor=clerk)
-    elif rng.random() < 0.08 and len(members) > 1:
-        _later(clock, rng, 1, 12, now)
-        other = rng.choice([m for m in members if m != claimant])
-        app.give_request(rid, other, "按分工调整给熟悉情况的党员", actor=supervisor)
-        claimant = other
-    _later(clock, rng, 2, 24, now)
+    elif rng.random() < 0.08:
+        others = [m for m in town.members[branch] if m != claimant]
+        if others:
+            yield _later(clock, rng, 1, 12)
+            other = rng.choice(others)
+            app.give_request(rid, other, "按分工调整给熟悉情况的党员", actor=supervisor)
+    yield _later(clock, rng, 2, 24)
     app.note_progress(rid, "已上门了解情况，正在协调", actor=clerk)
     if ending == "withdrawn":
         app.withdraw_request(rid, "居民表示不再需要", actor=clerk)
-        return rid
+        return
     if ending == "claimed":
         if rng.random() < 0.25:
             app.pause_clock(rid, "等待居民回家配合查看", actor=clerk)
@@ -260,23 +219,23 @@ def _request_story(
             app.press_request(rid, "已超期，请加快办理", actor=supervisor)
             if rng.random() < 0.3:
                 app.escalate_request(rid, "涉及多个部门，需街道协调", actor=supervisor)
-        return rid
-    _later(clock, rng, 4, 60, now)
+        return
+    yield _later(clock, rng, 4, 60)
     app.resolve_request(rid, outcome, evidence=[f"photo-{rng.randint(100, 999)}.jpg"], actor=clerk)
     if rng.random() < 0.12:
-        _later(clock, rng, 2, 12, now)
+        yield _later(clock, rng, 2, 12)
         app.send_back_resolution(rid, "处理结果材料不全，请补充", actor=supervisor)
-        _later(clock, rng, 4, 24, now)
+        yield _later(clock, rng, 4, 24)
         app.resolve_request(rid, outcome + "，已补充材料", actor=clerk)
     if ending == "resolved":
-        return rid
-    _later(clock, rng, 2, 24, now)
+        return
+    yield _later(clock, rng, 2, 24)
     app.accept_resolution(rid, actor=supervisor)
     anonymous = kind == "anonymous"
     if ending == "accepted" or (anonymous and ending in ("visited", "reopened")):
-        return rid
+        return
     if not anonymous:
-        _later(clock, rng, 12, 48, now)
+        yield _later(clock, rng, 12, 48)
         if ending == "reopened":
             app.record_visit(
                 rid,
@@ -285,82 +244,72 @@ def _request_story(
                 reason="居民反映问题没有根本解决",
                 actor=clerk,
             )
-            return rid
+            return
         level = rng.choices(["satisfied", "basically_satisfied"], [85, 15])[0]
         app.record_visit(rid, level, actor=clerk)
     if ending == "visited":
-        return rid
-    _later(clock, rng, 4, 48, now)
+        return
+    yield _later(clock, rng, 4, 48)
     app.publish_request(rid, f"居民反映：{ask}。办理结果：{outcome}。", actor=supervisor)
     if ending == "closed":
-        _later(clock, rng, 1, 24, now)
+        yield _later(clock, rng, 1, 24)
         app.close_request(rid, actor=supervisor)
-    return rid
 
 
-def _wishes(
+def _wish_story(
     app: Yimai,
     cast: Cast,
     clock: SimClock,
+    town: Town,
     rng: random.Random,
-    community: UUID,
-    branches: list[UUID],
-    members_by_branch: dict[UUID, list[UUID]],
-    households_by_branch: dict[UUID, list[UUID]],
-) -> None:
-    now = datetime.now(UTC)
-    for n in range(24):
-        branch = branches[n % len(branches)]
-        title, summary = WISHES[n % len(WISHES)]
-        clock.at = now - timedelta(days=rng.uniform(1, 90))
-        households = households_by_branch[branch]
-        wid = app.post_wish(
-            WishDraft(
-                community_id=community,
-                branch_id=branch,
-                title=title,
-                wish=title + "，家里没人能帮忙",
-                household_id=rng.choice(households) if households else None,
-                resident_name=None if households else "居民",
-            ),
-            actor=cast.clerk,
-        ).id
-        stage = n % 6
-        if stage == 0:
-            continue
-        _later(clock, rng, 2, 48, now)
-        members = members_by_branch[branch] or [cast.cadre_member]
-        app.claim_wish(wid, member_id=rng.choice(members), actor=cast.clerk)
-        if stage == 1:
-            continue
-        _later(clock, rng, 24, 96, now)
-        app.fulfil_wish(wid, "已送到居民家中", actor=cast.clerk)
-        if stage == 2:
-            continue
-        _later(clock, rng, 4, 24, now)
-        app.confirm_wish(wid, actor=cast.supervisor)
-        if stage == 3:
-            continue
-        _later(clock, rng, 4, 24, now)
-        app.publish_wish(wid, summary, actor=cast.supervisor)
+    n: int,
+    branch: UUID,
+) -> Story:
+    title, summary = WISHES[n % len(WISHES)]
+    yield clock.limit - timedelta(days=rng.uniform(1, 90))
+    households = town.households[branch]
+    wid = app.post_wish(
+        WishDraft(
+            community_id=town.community,
+            branch_id=branch,
+            title=title,
+            wish=title + "，家里没人能帮忙",
+            household_id=rng.choice(households) if households else None,
+            resident_name=None if households else "居民",
+        ),
+        actor=cast.clerk,
+    ).id
+    stage = n % 6
+    if stage == 0:
+        return
+    yield _later(clock, rng, 2, 48)
+    members = town.members[branch] or [cast.cadre_member]
+    app.claim_wish(wid, member_id=rng.choice(members), actor=cast.clerk)
+    if stage == 1:
+        return
+    yield _later(clock, rng, 24, 96)
+    app.fulfil_wish(wid, "已送到居民家中", actor=cast.clerk)
+    if stage == 2:
+        return
+    yield _later(clock, rng, 4, 24)
+    app.confirm_wish(wid, actor=cast.supervisor)
+    if stage == 3:
+        return
+    yield _later(clock, rng, 4, 24)
+    app.publish_wish(wid, summary, actor=cast.supervisor)
 
 
-def _needs(
-    app: Yimai,
-    cast: Cast,
-    clock: SimClock,
-    rng: random.Random,
-    community: UUID,
-    resident_units: list[UUID],
-) -> None:
+def _needs_story(app: Yimai, cast: Cast, clock: SimClock, town: Town, rng: random.Random) -> Story:
     """One alliance lists 8 needs; each resident unit claims one or two."""
-    now = datetime.now(UTC)
-    clock.at = now - timedelta(days=60)
+    yield clock.limit - timedelta(days=60)
     queue = [
         (
             app.list_need(
                 NeedDraft(
-                    community_id=community, title=title, description=text, alliance="鹏泉党建联盟"
+                    community_id=town.community,
+                    title=title,
+                    description=text,
+                    alliance="鹏泉党建联盟",
                 ),
                 actor=cast.clerk,
             ).id,
@@ -369,19 +318,19 @@ def _needs(
         for title, text in NEEDS
     ]
     rng.shuffle(queue)
-    for i, unit in enumerate(resident_units):
+    for i, unit in enumerate(town.resident_units):
         for j in range(2 if i % 2 == 0 else 1):
             if not queue:
                 return
             need, text = queue.pop()
-            _later(clock, rng, 24, 72, now)
+            yield _later(clock, rng, 24, 72)
             app.claim_need(need, unit, actor=cast.clerk)
             if (i + j) % 3 == 2:
                 continue  # still at work
-            _later(clock, rng, 24 * 5, 24 * 15, now)
+            yield _later(clock, rng, 24 * 5, 24 * 15)
             app.fulfil_need(need, "项目已实施", actor=cast.clerk)
-            _later(clock, rng, 24, 72, now)
+            yield _later(clock, rng, 24, 72)
             app.confirm_need(need, actor=cast.supervisor)
             if j == 0:
-                _later(clock, rng, 24, 72, now)
+                yield _later(clock, rng, 24, 72)
                 app.publish_need(need, f"共建单位完成项目：{text}", actor=cast.supervisor)

@@ -308,3 +308,25 @@ def prepared(prepared_url: str, prepared_templates: _Templates) -> Iterator[Prep
     s = make_system(prepared_url)
     yield Prepared(s, staff, org, prepared_url)
     s.shutdown()
+
+
+# -- the demo ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """The full demo community, loaded once per session, sealed and checkpointed, with
+    its signing key beside the file. The tests that share it only read (and sign
+    checkpoints)."""
+    from cli.demo import load_demo
+
+    system = make_system(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'yimai.db'}")
+    try:
+        system.seal.ensure_key()
+        load_demo(system)
+        system.runner.catch_up()
+        system.seal.catch_up()
+        system.seal.checkpoint()
+        yield system
+    finally:
+        system.shutdown()

@@ -4,24 +4,12 @@ up to the total the read model shows, and that total is the one the member's led
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 
-from cli.demo import DEMO_PASSWORD, load_demo
+from cli.demo import DEMO_PASSWORD
 from domain.points import Ledger
 from projections.roster import members
 from projections.system import System
-from tests.conftest import make_system
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    system = make_system(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
-    load_demo(system)
-    yield system
-    system.shutdown()
 
 
 def test_the_explanation_adds_up_for_every_member_of_the_demo(demo: System) -> None:

@@ -12,6 +12,7 @@ from api.routes import (
     accounts,
     activities,
     adjustments,
+    audit,
     auth,
     categories,
     households,
@@ -20,11 +21,13 @@ from api.routes import (
     needs,
     objections,
     periods,
+    personal,
     point_rules,
     points,
     public,
     requests,
     resident_units,
+    seal,
     selections,
     status,
     supervision,
@@ -46,6 +49,11 @@ Errors answer `{"detail": ...}` and name the `field` (422) or the `rule` (409) b
 TAGS = [
     {"name": "auth", "description": "Log in, see and change one's own account."},
     {"name": "accounts", "description": "Staff accounts and roles (admin)."},
+    {
+        "name": "audit",
+        "description": "Looking back: records as of a version or a day, per-account trails, "
+        "the roster, board and points as of a day, diffs between days, replay.",
+    },
     {"name": "units", "description": "The organization tree and its appointments."},
     {"name": "members", "description": "Party members on the roster."},
     {"name": "resident units", "description": "Agencies and enterprises in a community."},
@@ -102,7 +110,13 @@ TAGS = [
         "description": "Published outcomes of requests, wishes and needs, a closed year's "
         "rankings and the published selection (no token; no personal data; names masked).",
     },
+    {
+        "name": "personal data",
+        "description": "Contact details shown in clear, each showing recorded (who looked, "
+        "at whom, why); erasure of a person (admin); who looked at whom (audit).",
+    },
     {"name": "status", "description": "Health and read-model progress (no token)."},
+    {"name": "seal", "description": "Signed checkpoints, proofs and evidence bundles (audit)."},
 ]
 
 #: What the error handlers (api.errors) answer, for the docs.
@@ -154,6 +168,9 @@ def create_app(system: System) -> FastAPI:
         periods.router,
         objections.router,
         selections.router,
+        audit.router,
+        seal.router,
+        personal.router,
     ):
         app.include_router(router, responses=ERRORS)
     app.include_router(public.router, responses=PUBLIC_ERRORS)

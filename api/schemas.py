@@ -407,15 +407,17 @@ class MemberDeregister(Input):
 
 
 class MemberPublic(Public):
-    """One member as staff see them: personal fields opened, ID number masked."""
+    """One member as staff see them: name, gender and birth date opened; the phone and ID
+    number masked, the address withheld (`POST /personal/disclosures` shows them, and
+    records who looked and why)."""
 
     id: UUID
     version: int
     name: str
     gender: str | None
     birth_date: str | None
-    phone: str | None
-    address: str | None
+    phone: str | None = Field(description="Masked: 138****5678.")
+    address: str | None = Field(description="Withheld: always null here.")
     id_number_masked: str | None
     joined_party_on: date
     community_id: UUID
@@ -431,7 +433,7 @@ class MemberPublic(Public):
 class MemberRowPublic(Public):
     id: UUID
     name: str
-    phone: str | None
+    phone: str | None = Field(description="Masked; a search still finds the whole number.")
     gender: str | None
     community_id: UUID
     branch_id: UUID
@@ -452,7 +454,8 @@ class MembersPublic(Public):
 
 
 class HistoryEntryPublic(Public):
-    """One event: who, when, what; personal fields appear only as "[sealed]"."""
+    """One event: who, when, what; personal fields appear only as "[sealed]" (or
+    "[erased]" once their person is erased)."""
 
     version: int
     event: str
@@ -475,8 +478,8 @@ class LinkPublic(Public):
     contacts: int
     last_contact_on: date | None
     building: str
-    unit: str | None
-    room: str | None
+    unit: str | None = Field(description="Withheld: always null here.")
+    room: str | None = Field(description="Withheld: always null here.")
     head_name: str
 
 
@@ -587,16 +590,19 @@ class HouseholdCorrect(Input):
 
 
 class HouseholdPublic(Public):
+    """One household as staff see it: the head's name opened; the phone masked, unit and
+    room withheld (`POST /personal/disclosures` shows them, recorded)."""
+
     id: UUID
     version: int
     community_id: UUID
     branch_id: UUID
     group_id: UUID | None
     building: str
-    unit: str | None
-    room: str | None
+    unit: str | None = Field(description="Withheld: always null here.")
+    room: str | None = Field(description="Withheld: always null here.")
     head_name: str
-    head_phone: str | None
+    head_phone: str | None = Field(description="Masked: 139****1111.")
     size: int
     status: str
     erased: bool
@@ -608,10 +614,10 @@ class HouseholdRowPublic(Public):
     branch_id: UUID
     group_id: UUID | None
     building: str
-    unit: str | None
-    room: str | None
+    unit: str | None = Field(description="Withheld: always null here.")
+    room: str | None = Field(description="Withheld: always null here.")
     head_name: str
-    head_phone: str | None
+    head_phone: str | None = Field(description="Masked; a search still finds the number.")
     size: int
     status: str
     registered_at: datetime
@@ -862,7 +868,8 @@ class RequestMerge(Input):
 
 
 class RequestPublic(Public):
-    """One request as staff see it: contact opened, its clock worked out now."""
+    """One request as staff see it: the description opened, the contact masked
+    (`POST /personal/disclosures` shows it, recorded), its clock worked out now."""
 
     id: UUID
     version: int
@@ -877,8 +884,8 @@ class RequestPublic(Public):
     requester_kind: str
     requester_id: UUID | None
     description: str
-    contact_name: str | None
-    contact_phone: str | None
+    contact_name: str | None = Field(description="Masked: 王*五.")
+    contact_phone: str | None = Field(description="Masked: 139****2222.")
     placed_at: datetime
     claim_due_at: datetime
     due_at: datetime
@@ -1062,13 +1069,14 @@ class ClaimablePublic(Public):
     summary: str | None
     moves: list[dict[str, Any]]
     details: dict[str, str | None] = Field(
-        description="Wish: the resident and the wish, opened; need: description and alliance."
+        description="Wish: the wish opened, the resident's name and phone masked; need: "
+        "description and alliance."
     )
     erased: bool
 
 
 class WishPublic(ClaimablePublic):
-    """One micro-wish as staff see it, the resident and the wish opened."""
+    """One micro-wish as staff see it: the wish opened, the resident's contact masked."""
 
 
 class NeedPublic(ClaimablePublic):
@@ -1701,3 +1709,94 @@ class SelectionOutcomePublic(Allowlisted):
     year: int
     published_on: date
     members: list[SelectedPublic]
+
+
+# -- personal data: erasure and disclosure ----------------------------------------------
+
+
+class ErasureCreate(Input):
+    """Erase a person: their key is destroyed, their fields read "[erased]" from then on."""
+
+    subject_id: UUID = Field(
+        description="A member, a household, or a request or micro-wish (its resident)."
+    )
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"subject_id": MEMBER, "reason": "本人书面申请删除"}]}
+    )
+
+
+class ErasurePublic(ReceiptPublic):
+    """An erasure done: whose keys were destroyed."""
+
+    subject_id: UUID
+    subject_kind: str = Field(description="member, household, request or wish.")
+    erased: list[UUID] = Field(
+        description="Every subject whose key was destroyed: the person first, then a "
+        "household's requests and micro-wishes."
+    )
+    purged: bool = Field(
+        description="The key bytes have left the database files already (SQLite: log "
+        "truncated; PostgreSQL: table vacuumed); false: at the next checkpoint."
+    )
+    completed: bool = Field(description="This call finished an erasure recorded earlier.")
+
+
+class ErasureRowPublic(Public):
+    id: UUID
+    subject_id: UUID
+    subject_kind: str
+    erased_by: str
+    reason: str
+    subjects: int = Field(description="Keys destroyed.")
+    erased_at: datetime
+    position: int
+
+
+class ErasuresPublic(Public):
+    items: list[ErasureRowPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class DisclosureCreate(Input):
+    """Ask to see a person's contact details in clear, saying why; it is recorded."""
+
+    subject_id: UUID = Field(
+        description="A member, a household, or a request or micro-wish (its resident)."
+    )
+    reason: Reason
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"subject_id": MEMBER, "reason": "电话通知参加主题党日"}]}
+    )
+
+
+class ContactShownPublic(ReceiptPublic):
+    """A person's contact details in clear, for this showing only (`id`: the disclosure)."""
+
+    subject_id: UUID = Field(description="Whose (for a household's request: the household).")
+    subject_kind: str
+    fields: dict[str, str | None]
+
+
+class DisclosureRowPublic(Public):
+    """One showing: who looked, at whom, why, which fields (never their values)."""
+
+    id: UUID
+    subject_id: UUID
+    subject_kind: str
+    viewer: str
+    reason: str
+    fields: list[str]
+    disclosed_at: datetime
+    position: int
+
+
+class DisclosuresPublic(Public):
+    items: list[DisclosureRowPublic]
+    total: int
+    offset: int
+    limit: int

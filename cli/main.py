@@ -332,6 +332,59 @@ def cmd_verify_proof(args: argparse.Namespace) -> int:
     return verify_main(argv)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write an evidence bundle: the events of an entity, an actor or a range of dates,
+    each with its inclusion proof, the checkpoint and the public key, in one file that
+    `yimai_verify.py` checks with no database."""
+    from projections.evidence import EvidenceError, prepare_evidence
+    from projections.seal import SealError
+
+    if not args.evidence:
+        print("Say what to export: --evidence.", file=sys.stderr)
+        return 2
+    chosen = [
+        name
+        for name, value in (("--entity", args.entity), ("--actor", args.actor))
+        if value is not None
+    ]
+    if len(chosen) > 1:
+        print("Give --entity or --actor, not both.", file=sys.stderr)
+        return 2
+    if not chosen and args.since is None:
+        print("Give --entity ID, --actor NAME, or --since DATE [--until DATE].", file=sys.stderr)
+        return 2
+    system = _open(args)
+    path = args.output
+    try:
+        try:
+            bundle = prepare_evidence(
+                system, entity=args.entity, actor=args.actor, since=args.since, until=args.until
+            )
+            path = path or bundle.selection.file_name()
+            bundle.write(path)
+        except EvidenceError as error:
+            print(f"No evidence bundle: {error}", file=sys.stderr)
+            return 2 if error.field else 1
+        except SealError as error:
+            print(f"No evidence bundle: {error}", file=sys.stderr)
+            return 1
+        except OSError as error:
+            where = error.filename or path
+            print(f"No evidence bundle: {where}: {error.strerror or error}", file=sys.stderr)
+            return 1
+    finally:
+        system.shutdown()
+    cp = bundle.checkpoint
+    print(
+        f"Wrote the evidence bundle of {bundle.selection.describe()} to {path}: "
+        f"{bundle.count:,} events of {bundle.aggregates:,} aggregates, leaves "
+        f"{bundle.leaves[0]} to {bundle.leaves[-1]}, under checkpoint {cp['tree_size']:,} "
+        f"(key {cp['key_id']})."
+    )
+    print(f"Check it with no database: python yimai_verify.py {path} --public-key PUBLISHED.pem")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yimai",
@@ -427,6 +480,31 @@ def build_parser() -> argparse.ArgumentParser:
     pin.add_argument("--public-key", metavar="PEM_FILE", help="the public key the file must carry")
     pin.add_argument("--key-id", metavar="HEX", help="the key id the file's key must have")
     p.set_defaults(func=cmd_verify_proof)
+
+    p = sub.add_parser("export", help=cmd_export.__doc__, description=cmd_export.__doc__)
+    p.add_argument(
+        "--evidence",
+        action="store_true",
+        help="an evidence bundle (events, inclusion proofs, checkpoint, public key, manifest)",
+    )
+    p.add_argument("--entity", metavar="ID", help="every event of this aggregate (its id)")
+    p.add_argument("--actor", metavar="NAME", help="every event this staff account caused")
+    p.add_argument(
+        "--since",
+        metavar="DATE",
+        help="from this date (YYYY-MM-DD, in YIMAI_TIMEZONE) or time (ISO 8601): alone, "
+        "the events saved since then; with --actor, that actor's events dated since then",
+    )
+    p.add_argument(
+        "--until", metavar="DATE", help="up to this date (the whole day) or time, inclusive"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write here (default: a name from the selection, e.g. evidence-entity-ID.json)",
+    )
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -57,6 +57,11 @@ class Permission(StrEnum):
     POINTS_PERIODS = "points.periods"
     #: Define and revise the rule catalogue.
     POINTS_RULES = "points.rules"
+    #: See a person's contact details in clear (phone, address, room), with a reason;
+    #: every showing is recorded.
+    PERSONAL_REVEAL = "personal.reveal"
+    #: Erase a person: destroy their key, with a reason (admin only).
+    PERSONAL_ERASE = "personal.erase"
 
 
 _ALL_READS = {
@@ -81,6 +86,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.POINTS_AWARD,
             Permission.POINTS_PROPOSE,
             Permission.POINTS_OBJECT,
+            Permission.PERSONAL_REVEAL,
         }
     ),
     Role.CADRE: frozenset(
@@ -92,6 +98,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.REQUESTS_CLAIM,
             Permission.POINTS_READ,
             Permission.POINTS_OBJECT,
+            Permission.PERSONAL_REVEAL,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -113,6 +120,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.POINTS_APPROVE,
             Permission.POINTS_OBJECT,
             Permission.POINTS_PERIODS,
+            Permission.PERSONAL_REVEAL,
         }
     ),
     Role.REVIEWER: frozenset(_ALL_READS),

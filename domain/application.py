@@ -29,6 +29,8 @@ from domain.app_base import CONFLICT_RETRIES, RosterOccupancy, command
 from domain.base import acting_as
 from domain.dto import (
     AccountInfo,
+    DisclosedContact,
+    ErasureReceipt,
     HistoryEntry,
     HouseholdCorrection,
     HouseholdDetail,
@@ -46,8 +48,18 @@ from domain.errors import (
     ThrottledError,
 )
 from domain.orders import Orders
-from domain.personal import ERASED, is_sealed
+from domain.personal import ERASED, is_sealed, mask_phone
 from domain.points import Activity, Adjustment, Ledger, Objection, Period, Rule, Selection
+from domain.privacy import (
+    CONTACT_FIELDS,
+    Disclosure,
+    ErasedError,
+    Erasure,
+    HouseholdItems,
+    KeyShredder,
+    PrivacyError,
+    SubjectKind,
+)
 from domain.requests import Category, ReceiptCode, Request
 from domain.roster import (
     AppointmentRole,
@@ -465,7 +477,8 @@ class Yimai(Orders):
         return posts
 
     def get_member(self, member_id: UUID | str, *, actor: Principal) -> MemberDetail:
-        """One member with personal fields opened (ID number masked)."""
+        """One member with personal fields opened, contact details not: the phone and ID
+        number masked, the address withheld (`reveal_contact` shows them, recorded)."""
         actor.require(Permission.ROSTER_READ)
         member = self._get(Member, member_id, "member")
         fields = self.personal.open(member.id, member.personal)
@@ -477,8 +490,8 @@ class Yimai(Orders):
             name=f.get("name") or ERASED,
             gender=f.get("gender"),
             birth_date=f.get("birth_date"),
-            phone=f.get("phone"),
-            address=f.get("address"),
+            phone=mask_phone(f.get("phone")) or None,
+            address=None,
             id_number_masked=(id_number[:6] + "********" + id_number[-4:]) if id_number else None,
             joined_party_on=member.joined_party_on,
             community_id=member.community_id,
@@ -602,6 +615,8 @@ class Yimai(Orders):
         return Receipt(household.id, self._commit(household))
 
     def get_household(self, household_id: UUID | str, *, actor: Principal) -> HouseholdDetail:
+        """One household: the head's name opened; the phone masked, unit and room withheld
+        (`reveal_contact` shows them, recorded)."""
         actor.require(Permission.ROSTER_READ)
         h = self._get(Household, household_id, "household")
         fields = self.personal.open(h.id, h.personal)
@@ -613,10 +628,10 @@ class Yimai(Orders):
             branch_id=h.branch_id,
             group_id=h.group_id,
             building=h.building,
-            unit=f.get("unit"),
-            room=f.get("room"),
+            unit=None,
+            room=None,
             head_name=f.get("head_name") or ERASED,
-            head_phone=f.get("head_phone"),
+            head_phone=mask_phone(f.get("head_phone")) or None,
             size=h.size,
             status=h.status.value,
             erased=fields is None,
@@ -846,6 +861,166 @@ class Yimai(Orders):
             a.member_id,
         )
 
+    # -- personal data: erasure and disclosure -----------------------------------------
+
+    #: A household's requests and micro-wishes, from the read models (set by the System).
+    household_items: HouseholdItems | None = None
+
+    def is_erased(self, subject_id: UUID) -> bool:
+        """Whether a subject's key is gone: their sealed fields can no longer be opened."""
+        return self.personal.keys.get_key(subject_id) is None
+
+    def _subject(
+        self, subject_id: UUID | str
+    ) -> tuple[SubjectKind, Member | Household | Request | Wish]:
+        """The person a subject id names: a member, a household, or the resident behind a
+        request or a micro-wish placed without a household."""
+        ident = v.uuid("subject_id", subject_id)
+        try:
+            aggregate: Aggregate = self.repository.get(ident)
+        except AggregateNotFoundError:
+            raise NotFoundError("person", ident) from None
+        if isinstance(aggregate, Member):
+            return SubjectKind.MEMBER, aggregate
+        if isinstance(aggregate, Household):
+            return SubjectKind.HOUSEHOLD, aggregate
+        if isinstance(aggregate, Request):
+            return SubjectKind.REQUEST, aggregate
+        if isinstance(aggregate, Wish):
+            return SubjectKind.WISH, aggregate
+        raise NotFoundError("person", ident)
+
+    def _household_items(self, household: Household) -> list[UUID]:
+        """The household's requests and micro-wishes not yet erased, each checked to be
+        really the household's (the read model only says where to look)."""
+        if self.household_items is None:
+            raise RuntimeError("no read model of households' requests is configured")
+        found: list[UUID] = []
+        for item_id in self.household_items.items_of(household.id):
+            item = self._find(Aggregate, item_id)
+            owner = (
+                item.requester_id
+                if isinstance(item, Request)
+                else item.household_id
+                if isinstance(item, Wish)
+                else None
+            )
+            if owner != household.id:
+                raise PrivacyError("not_the_households", f"{item_id} is not this household's")
+            if not self.is_erased(item_id):
+                found.append(item_id)
+        return found
+
+    def _destroy_keys(self, subjects: list[UUID]) -> bool:
+        keys = self.personal.keys
+        if isinstance(keys, KeyShredder):
+            return keys.destroy_keys(subjects)
+        for subject in subjects:
+            keys.destroy_key(subject)
+        return True
+
+    @command(Permission.PERSONAL_ERASE)
+    def erase_person(
+        self, subject_id: UUID | str, reason: str, *, actor: Principal
+    ) -> ErasureReceipt:
+        """Erase a person: record why, then destroy their key (a household's also the keys
+        of its requests and micro-wishes). Their events stay; their fields read
+        "[erased]" everywhere. Run again, it finishes an erasure a crash interrupted."""
+        reason = v.text("reason", reason, max_len=500)
+        kind, subject = self._subject(subject_id)
+        erasure = self._find(Erasure, Erasure.id_for(subject.id))
+        if erasure is not None:
+            left = [s for s in erasure.subjects if not self.is_erased(s)]
+            if not left:
+                raise PrivacyError("already_erased", "this person is already erased")
+            return ErasureReceipt(
+                erasure.id,
+                self.last_position(),
+                subject_id=subject.id,
+                subject_kind=kind.value,
+                erased=list(erasure.subjects),
+                purged=self._destroy_keys(left),
+                completed=True,
+            )
+        if self.is_erased(subject.id):  # with a household, before this erasure
+            raise PrivacyError("already_erased", "this person is already erased")
+        subjects = [subject.id]
+        released: list[Aggregate] = []
+        if isinstance(subject, Household):
+            subjects += self._household_items(subject)
+        elif isinstance(subject, Member):
+            # The identity index stops naming them: the same person may register again.
+            fields = self.personal.open(subject.id, subject.personal)
+            index = self._release_identity(self._identity(fields), subject.id) if fields else None
+            released += [index] if index is not None else []
+        erasure = Erasure(  # type: ignore[call-arg]
+            id=Erasure.id_for(subject.id),
+            subject_id=subject.id,
+            subject_kind=kind.value,
+            reason=reason,
+            subjects=subjects,
+        )
+        # The event first: a crash before the keys go leaves a record that a re-run
+        # completes; never a person erased without a trace.
+        position = self._commit(*released, erasure)
+        return ErasureReceipt(
+            erasure.id,
+            position,
+            subject_id=subject.id,
+            subject_kind=kind.value,
+            erased=subjects,
+            purged=self._destroy_keys(subjects),
+        )
+
+    def _contact(
+        self,
+        kind: SubjectKind,
+        subject: Member | Household | Request | Wish,
+        actor: Principal,
+    ) -> dict[str, str | None]:
+        """The subject's contact details that have a value, opened."""
+        actor.require(
+            Permission.ROSTER_READ
+            if kind in (SubjectKind.MEMBER, SubjectKind.HOUSEHOLD)
+            else Permission.REQUESTS_READ
+        )
+        opened = self.personal.open(subject.id, subject.personal)
+        if opened is None:
+            raise ErasedError()
+        return {f: opened[f] for f in CONTACT_FIELDS[kind] if opened.get(f)}
+
+    @command(Permission.PERSONAL_REVEAL)
+    def reveal_contact(
+        self, subject_id: UUID | str, reason: str, *, actor: Principal
+    ) -> DisclosedContact:
+        """A person's contact details in clear, for one showing that is recorded: who
+        looked, at whom, why, which fields. A household's request shows the household's."""
+        reason = v.text("reason", reason, max_len=500)
+        kind, subject = self._subject(subject_id)
+        shown = self._contact(kind, subject, actor)
+        if not shown and isinstance(subject, Request) and subject.requester_id is not None:
+            kind, subject = (
+                SubjectKind.HOUSEHOLD,
+                self._get(Household, subject.requester_id, "household"),
+            )
+            shown = self._contact(kind, subject, actor)
+        if not shown:
+            raise PrivacyError("no_contact", "there are no contact details to show")
+        disclosure = Disclosure(  # type: ignore[call-arg]
+            id=uuid4(),
+            subject_id=subject.id,
+            subject_kind=kind.value,
+            reason=reason,
+            fields=list(shown),
+        )
+        return DisclosedContact(
+            disclosure.id,
+            self._commit(disclosure),
+            subject_id=subject.id,
+            subject_kind=kind.value,
+            fields=shown,
+        )
+
     # -- history ---------------------------------------------------------------------
 
     #: Who may read the history of each kind of aggregate.
@@ -870,6 +1045,8 @@ class Yimai(Orders):
         Period: Permission.POINTS_READ,
         Objection: Permission.POINTS_READ,
         Selection: Permission.POINTS_READ,
+        Erasure: Permission.AUDIT_READ,
+        Disclosure: Permission.AUDIT_READ,
     }
     #: Sealed texts of the four orders that readers of a history see opened.
     OPENED_TEXTS: ClassVar[frozenset[str]] = frozenset({"note", "solution", "comment", "text"})
@@ -881,7 +1058,8 @@ class Yimai(Orders):
         actor: Principal,
         kind: type[Aggregate] | None = None,
     ) -> list[HistoryEntry]:
-        """Every event of one aggregate: who, when, what; sealed fields stay sealed.
+        """Every event of one aggregate: who, when, what; sealed fields stay sealed
+        ("[erased]" once their subject is erased), the orders' notes are opened.
 
         With `kind`, anything else reads as not found (a member's history page never
         shows an account's); the right needed depends on what the aggregate is.
@@ -894,6 +1072,15 @@ class Yimai(Orders):
         if kind is not None and not issubclass(cls, kind):
             raise NotFoundError(kind.__name__.lower(), ident)
         actor.require(self.HISTORY_RIGHTS.get(cls, Permission.AUDIT_READ))
+        # Whose key seals what: a link's contact notes are the household's.
+        subject = events[0].household_id if cls is HouseholdLink else ident
+        marks: list[str] = []
+
+        def sealed() -> str:
+            if not marks:  # asked once, and only of a history that holds something sealed
+                marks.append(ERASED if self.is_erased(subject) else "[sealed]")
+            return marks[0]
+
         entries = []
         for e in events:
             data = {
@@ -909,11 +1096,11 @@ class Yimai(Orders):
                 }
             }
             if data.get("personal"):
-                data["personal"] = "[sealed]"
+                data["personal"] = sealed()
             opens = cls in (Request, Wish, Need, Objection)
             for key in self.OPENED_TEXTS:
                 if is_sealed(data.get(key)):
-                    data[key] = self.open_text(ident, data[key]) if opens else "[sealed]"
+                    data[key] = self.open_text(ident, data[key]) if opens else sealed()
             entries.append(
                 HistoryEntry(
                     version=e.originator_version,

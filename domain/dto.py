@@ -257,3 +257,26 @@ class AttendanceReceipt(Receipt):
 
     awards: list[UUID] = field(default_factory=list)
     capped: list[UUID] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ErasureReceipt(Receipt):
+    """A person erased: every subject whose key was destroyed, and whether the key bytes
+    have left the storage files already (`purged`; False: after the next checkpoint)."""
+
+    subject_id: UUID | None = None
+    subject_kind: str = ""
+    erased: list[UUID] = field(default_factory=list)
+    purged: bool = False
+    #: True when this call finished an erasure recorded earlier (a crash in between).
+    completed: bool = False
+
+
+@dataclass(frozen=True)
+class DisclosedContact(Receipt):
+    """A person's contact details in clear, shown once; the showing is recorded (the
+    receipt's id is the disclosure's)."""
+
+    subject_id: UUID | None = None
+    subject_kind: str = ""
+    fields: dict[str, str | None] = field(default_factory=dict)

@@ -32,8 +32,9 @@ from domain.errors import (
     PermissionDeniedError,
     RuleViolationError,
 )
-from domain.personal import ERASED
+from domain.personal import ERASED, mask_name, mask_phone
 from domain.points_app import Points
+from domain.privacy import ErasedError
 from domain.requests import (
     DEFAULT_CATEGORIES,
     RECEIPT_ALPHABET,
@@ -246,6 +247,11 @@ class Orders(Points):
         fields = self.personal.open(household.id, household.personal) or {}
         return [fields.get("head_name"), fields.get("head_phone")]
 
+    def _check_not_erased(self, household_id: UUID) -> None:
+        """An erased household has asked to be forgotten: nothing new is taken for it."""
+        if self.personal.keys.get_key(household_id) is None:
+            raise ErasedError()
+
     def _seal_text(self, subject: UUID, text: str) -> str:
         return self.personal.seal(subject, {"text": text})
 
@@ -288,6 +294,7 @@ class Orders(Points):
                 Household, v.uuid("household_id", draft.household_id), "household", "household_id"
             )
             household.check_open()
+            self._check_not_erased(household.id)
             if household.community_id != community_id:
                 raise InvalidInputError("household_id", "is not in that community")
             requester_id = household.id
@@ -565,7 +572,8 @@ class Orders(Points):
         return Receipt(request.id, self._commit(request))
 
     def get_request(self, request_id: UUID | str, *, actor: Principal) -> RequestDetail:
-        """One request with its personal fields opened and its clock worked out now."""
+        """One request with its description opened, its contact masked, and its clock
+        worked out now."""
         actor.require(Permission.REQUESTS_READ)
         r = self._request(request_id)
         now = self.now()
@@ -585,8 +593,9 @@ class Orders(Points):
             requester_kind=r.requester_kind.value,
             requester_id=r.requester_id,
             description=f.get("description") or ERASED,
-            contact_name=f.get("contact_name"),
-            contact_phone=f.get("contact_phone"),
+            # Contact details masked: `reveal_contact` shows them, and records it.
+            contact_name=_masked_name(f.get("contact_name")),
+            contact_phone=mask_phone(f.get("contact_phone")) or None,
             placed_at=r.placed_at,
             claim_due_at=r.claim_due_at(now),
             due_at=r.due_at(now),
@@ -622,6 +631,7 @@ class Orders(Points):
                 Household, v.uuid("household_id", draft.household_id), "household", "household_id"
             )
             household.check_open()
+            self._check_not_erased(household.id)
             if household.community_id != community_id:
                 raise InvalidInputError("household_id", "is not in that community")
             household_id = household.id
@@ -713,6 +723,9 @@ class Orders(Points):
         item = self._wish(wish_id)
         fields = self.personal.open(item.id, item.personal)
         details = dict(fields or {})
+        if fields:  # contact details masked, as a request's
+            details["resident_name"] = _masked_name(fields.get("resident_name"))
+            details["contact_phone"] = mask_phone(fields.get("contact_phone")) or None
         details["household_id"] = str(item.household_id) if item.household_id else None
         return _detail(item, "wish", details, fields is None)
 
@@ -832,6 +845,10 @@ class Orders(Points):
             "alliance": need.alliance,
         }
         return _detail(need, "need", details, False)
+
+
+def _masked_name(name: str | None) -> str | None:
+    return mask_name(name) if name else None
 
 
 def _detail(

@@ -29,6 +29,7 @@ from domain.personal import ERASED, mask_name
 from domain.points import AdjustmentState, ObjectionState, PeriodState, SelectionState
 from projections.config import Settings
 from projections.db import Database, UTCDateTime, metadata
+from projections.history import temporal, with_histories
 from projections.queries import Page, allow, check_page
 from projections.roster import members, units
 from projections.runner import Changes, Projection
@@ -204,7 +205,12 @@ candidates = sa.Table(
     sa.Column("chosen", sa.Boolean, nullable=False),
 )
 
-POINTS_TABLES = (
+# The books' past (as of any log position).
+temporal(ledgers)
+temporal(entries)
+temporal(periods)
+
+POINTS_TABLES = with_histories(
     rules,
     rule_versions,
     ledgers,

@@ -32,6 +32,7 @@ from domain.personal import ERASED, PersonalData, mask_name
 from domain.requests import RequesterKind, RequestState, Satisfaction
 from domain.wishes import WishState
 from projections.db import Database, UTCDateTime, metadata
+from projections.history import temporal, with_histories
 from projections.queries import Page, allow, check_page, contains
 from projections.roster import bulk_opener, members, resident_units, units
 from projections.runner import Changes, Handler, Projection
@@ -127,7 +128,12 @@ needs = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
-REQUESTS_TABLES = (categories, board, wishes, needs)
+# The board's past (as of any log position); the description's excerpt is not kept there.
+temporal(board, personal=("excerpt",))
+temporal(wishes)
+temporal(needs)
+
+REQUESTS_TABLES = with_histories(categories, board, wishes, needs)
 
 #: The clock runs and a request can be late in these states.
 RUNNING = (RequestState.PLACED.value, RequestState.CLASSIFIED.value, RequestState.CLAIMED.value)
@@ -298,6 +304,7 @@ class RequestsProjection(Projection):
                 "Need.Listed": self._need_listed,
                 **self._claimable_handlers("Wish", wishes, "claimant_id", "member_id"),
                 **self._claimable_handlers("Need", needs, "resident_unit_id", "resident_unit_id"),
+                "Erasure.Recorded": self._erased,
             }
         )
 
@@ -381,6 +388,12 @@ class RequestsProjection(Projection):
             published_at=None,
             updated_at=e.timestamp,
         )
+
+    def _erased(self, changes: Changes, e: Any, position: int) -> None:
+        """An erased requester's requests read "[erased]", as a rebuild would leave them
+        (the erasure names every subject whose key went; only requests are on the board)."""
+        for subject in e.subjects:
+            changes.update(board, subject, excerpt=ERASED)
 
     def _update(self, changes: Changes, e: Any, **values: Any) -> None:
         changes.update(board, e.originator_id, updated_at=e.timestamp, **values)

@@ -1,7 +1,9 @@
 """The roster read model: the organization tree with counts, members, households, links.
 
 Names and phones are kept here in clear for staff search (this is a staff-only read
-model, never a public one); an erased subject reads as "[erased]" after a rebuild.
+model, never a public one); its queries answer phones masked and rooms withheld (a
+recorded disclosure shows them). An erasure blanks what was opened, exactly as a rebuild
+(which can no longer open it) leaves it: "[erased]" and NULLs.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from sqlalchemy.engine import Connection
 
 from domain.access import Permission, Principal
 from domain.errors import InvalidInputError, NotFoundError
-from domain.personal import ERASED, KeyStore, PersonalData
+from domain.personal import ERASED, KeyStore, PersonalData, mask_phone
+from domain.privacy import SubjectKind
 from projections.db import Database, UTCDateTime, metadata
+from projections.history import temporal, with_histories
 from projections.queries import Page, check_page, contains
 from projections.runner import Changes, Projection
 from projections.stores import SQLKeyStore, subject_keys
@@ -127,7 +131,17 @@ contacts = sa.Table(
     sa.Column("logged_at", UTCDateTime, nullable=False),
 )
 
-ROSTER_TABLES = (units, appointments, members, resident_units, households, links, contacts)
+# The roster's past (as of any log position): names, phones and rooms are not kept there.
+temporal(units)
+temporal(appointments)
+temporal(members, personal=("name", "phone", "gender"))
+temporal(resident_units)
+temporal(households, personal=("unit", "room", "head_name", "head_phone"))
+temporal(links)
+
+ROSTER_TABLES = with_histories(
+    units, appointments, members, resident_units, households, links, contacts
+)
 
 
 #: The events whose `personal` blob the roster opens (members' and households' fields).
@@ -206,6 +220,7 @@ class RosterProjection(Projection):
                 "HouseholdLink.Relinked": self._relinked,
                 "HouseholdLink.Unlinked": self._unlinked,
                 "HouseholdLink.ContactLogged": self._contact_logged,
+                "Erasure.Recorded": self._erased,
             }
         )
 
@@ -373,6 +388,15 @@ class RosterProjection(Projection):
     def _household_closed(self, changes: Changes, e: Any, position: int) -> None:
         changes.update(households, e.originator_id, status="closed")
 
+    # -- erasure: what was opened into the tables goes, as a rebuild would leave it --
+    def _erased(self, changes: Changes, e: Any, position: int) -> None:
+        if e.subject_kind == SubjectKind.MEMBER:
+            changes.update(members, e.subject_id, name=ERASED, phone=None, gender=None)
+        elif e.subject_kind == SubjectKind.HOUSEHOLD:
+            changes.update(
+                households, e.subject_id, unit=None, room=None, head_name=ERASED, head_phone=None
+            )
+
     # -- links --
     def _linked(self, changes: Changes, e: Any, position: int) -> None:
         changes.insert(
@@ -444,6 +468,15 @@ class MemberRow:
     status: str
     joined_party_on: date
     households_linked: int
+
+
+def _withheld(row: dict[str, Any]) -> dict[str, Any]:
+    """A household's row as staff lists show it: the phone masked, unit and room withheld
+    (a recorded disclosure shows them; the search still finds by the phone)."""
+    row.update(unit=None, room=None)
+    if "head_phone" in row:
+        row["head_phone"] = mask_phone(row["head_phone"]) or None
+    return row
 
 
 def _count(conn: Connection, column: sa.Column[Any], *where: Any) -> dict[UUID, int]:
@@ -605,7 +638,7 @@ class SQLAlchemyRosterView:
             MemberRow(
                 id=r.id,
                 name=r.name,
-                phone=r.phone,
+                phone=mask_phone(r.phone) or None,
                 gender=r.gender,
                 community_id=r.community_id,
                 branch_id=r.branch_id,
@@ -682,7 +715,7 @@ class SQLAlchemyRosterView:
                 .offset(offset)
                 .limit(limit)
             ).all()
-        return Page([r._asdict() for r in rows], total, offset, limit)
+        return Page([_withheld(r._asdict()) for r in rows], total, offset, limit)
 
     def member_links(
         self, member_id: UUID, *, actor: Principal, min_position: int = 0
@@ -702,7 +735,7 @@ class SQLAlchemyRosterView:
                 .where(links.c.member_id == member_id)
                 .order_by(links.c.active.desc(), households.c.building, households.c.id)
             ).all()
-        return [r._asdict() for r in rows]
+        return [_withheld(r._asdict()) for r in rows]
 
     def contact_log(
         self,

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 
 from domain.application import Yimai
 from projections.db import Database, read_schemas, tracking
+from projections.history import VALID_FROM, VALID_TO, history_of, history_rows, key_column
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ class Changes:
         self.conn = conn
         #: Scratch space for the batch, for projections (e.g. keys read in bulk).
         self.memo: dict[str, Any] = {}
+        #: The log position of the event being applied (the runner sets it): the
+        #: history of temporal tables (`projections.history`) is kept by it.
+        self.position = 0
         self._tables: dict[sa.Table, _TableChanges] = {}
 
     def _of(self, table: sa.Table) -> _TableChanges:
@@ -81,9 +85,15 @@ class Changes:
             )
         t.updated.pop(key, None)
         t.inserted[key] = t.known[key] = row
+        if t.images is not None:
+            # Whatever the batch "updated" before the row existed changed nothing.
+            t.images[key] = [(self.position, dict(row))]
+            t.needs_base.discard(key)
 
     def update(self, table: sa.Table, key: Any, **values: Any) -> None:
         t = self._of(table)
+        if t.images is not None:
+            self._remember(t, key, values)
         row = t.inserted.get(key)
         if row is not None:
             row.update(values)
@@ -92,6 +102,44 @@ class Changes:
         loaded = t.known.get(key)
         if loaded is not None:
             loaded.update(values)
+
+    def _remember(self, t: _TableChanges, key: Any, values: Mapping[str, Any]) -> None:
+        """Note the row's state after this event (for a row from before the batch, only
+        what the batch changed: `_history` adds the rest)."""
+        assert t.images is not None
+        images = t.images.get(key)
+        if images is None:
+            t.images[key] = [(self.position, dict(values))]
+            t.needs_base.add(key)
+        elif images[-1][0] == self.position:
+            images[-1][1].update(values)
+        else:
+            images.append((self.position, {**images[-1][1], **values}))
+
+    def _history(self, t: _TableChanges) -> None:
+        """Write the states the batch's events gave the table's rows into its history,
+        closing each row's state from before the batch. Runs before the table's own
+        writes, so rows from before the batch are still read as they were."""
+        assert t.images is not None and t.history is not None
+        bases: dict[Any, dict[str, Any]] = {}
+        wanted = list(t.needs_base)
+        for i in range(0, len(wanted), _IN_CHUNK):
+            found = self.conn.execute(t.sql.select, {"keys": wanted[i : i + _IN_CHUNK]})
+            bases.update((r[t.key], dict(r)) for r in found.mappings())
+        new: list[dict[str, Any]] = []
+        closed: list[dict[str, Any]] = []
+        for key, images in t.images.items():
+            if key in t.needs_base:
+                base = bases.get(key)
+                if base is None:  # an update of no row: it changed nothing
+                    continue
+                images = [(p, {**base, **image}) for p, image in images]
+                closed.append({"key_": key, "until_": images[0][0]})
+            new += history_rows(t.table, images)
+        if closed:
+            executemany(self.conn, t.close_history, closed)
+        if new:
+            executemany(self.conn, t.history_insert, new)
 
     def load(self, table: sa.Table, keys: Iterable[Any]) -> None:
         """Read the rows with these keys that the batch has not seen yet, in bulk."""
@@ -119,23 +167,68 @@ class Changes:
 
     def flush(self) -> None:
         for t in self._tables.values():
+            if t.images:
+                self._history(t)
             run: list[dict[str, Any]] = []
             shape: tuple[str, ...] = ()
             for row in t.inserted.values():
                 if tuple(row) != shape and run:
-                    self.conn.execute(t.sql.insert, run)
+                    executemany(self.conn, t.sql.insert, run)
                     run = []
                 shape = tuple(row)
                 run.append(row)
             if run:
-                self.conn.execute(t.sql.insert, run)
+                executemany(self.conn, t.sql.insert, run)
             by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for key, values in t.updated.items():
                 if values:
                     by_shape.setdefault(tuple(sorted(values)), []).append({**values, _ROW_KEY: key})
             for params in by_shape.values():
-                self.conn.execute(t.sql.update, params)
+                executemany(self.conn, t.sql.update, params)
         self._tables.clear()
+
+
+#: Statements compiled once per dialect and set of columns: (SQL, parameter order, each
+#: parameter's bind processor).
+_COMPILED: dict[
+    tuple[Any, str, tuple[str, ...]], tuple[str, Sequence[str] | None, dict[str, Any]]
+] = {}
+
+
+def executemany(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Run `statement` once per row (all rows of one shape), as SQLAlchemy would, without
+    its per-row bookkeeping: the statement is compiled once, each value goes through
+    its type's bind processor, and the driver's executemany gets plain tuples (or dicts).
+    Read models write tens of thousands of rows per batch in a rebuild; this halves the
+    time spent outside the database."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    shape = tuple(rows[0])
+    found = _COMPILED.get((statement, dialect.name, shape))
+    if found is None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(shape))
+        processors = {k: p for k, p in compiled._bind_processors.items() if p is not None}
+        order: Sequence[str] | None = list(compiled.positiontup) if compiled.positional else None
+        found = _COMPILED[(statement, dialect.name, shape)] = (compiled.string, order, processors)
+    sql, order, processors = found
+    if order is not None:
+        params: list[Any] = [
+            tuple(
+                processors[n](row[n]) if n in processors and row[n] is not None else row[n]
+                for n in order
+            )
+            for row in rows
+        ]
+    else:
+        params = [
+            {
+                n: processors[n](value) if n in processors and value is not None else value
+                for n, value in row.items()
+            }
+            for row in rows
+        ]
+    conn.exec_driver_sql(sql, params)
 
 
 @dataclass(frozen=True)
@@ -151,10 +244,7 @@ class _Statements:
     def of(cls, table: sa.Table) -> _Statements:
         built = _STATEMENTS.get(table)
         if built is None:
-            if "row_key" in table.info:
-                key = table.c[table.info["row_key"]]
-            else:
-                (key,) = table.primary_key.columns
+            key = key_column(table)
             built = _STATEMENTS[table] = cls(
                 key,
                 table.insert(),
@@ -171,8 +261,28 @@ class _TableChanges:
     """One table's share of a batch."""
 
     def __init__(self, table: sa.Table) -> None:
+        self.table = table
         self.sql = _Statements.of(table)
         self.key = self.sql.key.key
+        #: For a temporal table: each touched row's states, by event position, and the
+        #: rows from before the batch whose other columns must be read.
+        self.history = history_of(table)
+        self.images: dict[Any, list[tuple[int, dict[str, Any]]]] | None = (
+            {} if self.history is not None else None
+        )
+        self.needs_base: set[Any] = set()
+        if self.history is not None:
+            self.history_insert = self.history.insert()
+            hkey = self.history.c[self.key]
+            self.close_history = (
+                self.history.update()
+                .where(
+                    hkey == sa.bindparam("key_"),
+                    self.history.c[VALID_TO].is_(None),
+                    self.history.c[VALID_FROM] < sa.bindparam("until_"),
+                )
+                .values({VALID_TO: sa.bindparam("until_")})
+            )
         #: Every row the batch knows, as it stands: inserted here or read (and updated).
         self.known: dict[Any, dict[str, Any]] = {}
         self.inserted: dict[Any, dict[str, Any]] = {}
@@ -442,6 +552,7 @@ class Runner(Follower):
                 if batch:
                     projection.prepare(changes, batch)
                     for event, position in batch:
+                        changes.position = position
                         projection.apply(changes, event, position)
             changes.flush()
             moved = conn.execute(

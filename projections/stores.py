@@ -1,4 +1,5 @@
-"""Side stores beside the events: per-subject keys, secrets, passwords, login failures.
+"""Side stores beside the events: per-subject keys (and the erased subjects' tombstones),
+secrets, passwords, login failures.
 
 These rows may change or be deleted (a destroyed key is an erasure; a password is
 replaced); that is why they are not events. Nothing here is ever logged.
@@ -6,9 +7,12 @@ replaced); that is why they are not events. Nothing here is ever logged.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -18,14 +22,26 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 
+from domain.privacy import ErasedError
 from projections.db import Database, UTCDateTime, metadata
+
+log = logging.getLogger(__name__)
 
 subject_keys = sa.Table(
     "yimai_subject_keys",
     metadata,
     sa.Column("subject_id", sa.Uuid, primary_key=True),
     sa.Column("key", sa.LargeBinary(32), nullable=False),
+)
+
+#: Subjects whose key was destroyed: no new key is ever made for them (ids only).
+erased_subjects = sa.Table(
+    "yimai_erased_subjects",
+    metadata,
+    sa.Column("subject_id", sa.Uuid, primary_key=True),
+    sa.Column("erased_at", UTCDateTime, nullable=False),
 )
 
 secrets_table = sa.Table(
@@ -85,22 +101,30 @@ class SecretStore:
 
 
 class SQLKeyStore:
-    """Per-subject AES-256 keys in their own table; destroying a key erases a person."""
+    """Per-subject AES-256 keys in their own table; destroying a key erases a person.
+
+    Keys are read from the table every time, never cached: once another process erases
+    a person, this one can no longer open them either (measured: no cost on a rebuild,
+    whose projections read a batch's keys in one query; docs/decisions.md §11).
+    A destroyed key leaves a tombstone, so no new key is ever made for that subject.
+    On SQLite the key table is written with `secure_delete` on, so a deleted key's bytes
+    are zeroed in the page, and the write-ahead log is then checkpointed and truncated,
+    so no older copy of the page survives in the files.
+    """
+
+    #: How often a checkpoint blocked by readers is tried again, and how long each waits.
+    CHECKPOINT_TRIES = 3
+    CHECKPOINT_WAIT_MS = 2000
 
     def __init__(self, db: Database, secrets_: SecretStore) -> None:
         self.db = db
         self.secrets = secrets_
-        self._cache: dict[UUID, bytes] = {}
 
     def get_key(self, subject_id: UUID) -> bytes | None:
-        key = self._cache.get(subject_id)
-        if key is None:
-            with self.db.read.connect() as conn:
-                key = conn.execute(
-                    sa.select(subject_keys.c.key).where(subject_keys.c.subject_id == subject_id)
-                ).scalar()
-            if key is not None:
-                self._cache[subject_id] = key
+        with self.db.read.connect() as conn:
+            key: bytes | None = conn.execute(
+                sa.select(subject_keys.c.key).where(subject_keys.c.subject_id == subject_id)
+            ).scalar()
         return key
 
     def get_or_create_key(self, subject_id: UUID) -> bytes:
@@ -112,15 +136,98 @@ class SQLKeyStore:
                 sa.select(subject_keys.c.key).where(subject_keys.c.subject_id == subject_id)
             ).scalar()
             if key is None:
+                tombstone = conn.execute(
+                    sa.select(erased_subjects.c.subject_id).where(
+                        erased_subjects.c.subject_id == subject_id
+                    )
+                ).first()
+                if tombstone is not None:
+                    raise ErasedError()
                 key = AESGCM.generate_key(bit_length=256)
-                conn.execute(subject_keys.insert().values(subject_id=subject_id, key=key))
-        self._cache[subject_id] = key
+                with self._secure_delete(conn):
+                    conn.execute(subject_keys.insert().values(subject_id=subject_id, key=key))
         return key
 
     def destroy_key(self, subject_id: UUID) -> None:
-        with self.db.write.begin() as conn:
-            conn.execute(subject_keys.delete().where(subject_keys.c.subject_id == subject_id))
-        self._cache.pop(subject_id, None)
+        self.destroy_keys([subject_id])
+
+    def destroy_keys(self, subject_ids: Sequence[UUID]) -> bool:
+        """Delete the keys and leave tombstones, in one transaction; then make the deleted
+        bytes leave the files. True when they have (SQLite: the log is truncated;
+        PostgreSQL: the key table is vacuumed), False when a checkpoint must wait."""
+        wanted = list(dict.fromkeys(subject_ids))
+        if not wanted:
+            return True
+        now = datetime.now(UTC)
+        with self.db.write.begin() as conn, self._secure_delete(conn):
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                conn.execute(subject_keys.delete().where(subject_keys.c.subject_id.in_(chunk)))
+                known = set(
+                    conn.execute(
+                        sa.select(erased_subjects.c.subject_id).where(
+                            erased_subjects.c.subject_id.in_(chunk)
+                        )
+                    ).scalars()
+                )
+                fresh = [{"subject_id": s, "erased_at": now} for s in chunk if s not in known]
+                if fresh:
+                    conn.execute(erased_subjects.insert(), fresh)
+        return self._purge()
+
+    @contextmanager
+    def _secure_delete(self, conn: Connection) -> Iterator[None]:
+        """SQLite zeroes what this connection deletes or moves in a page meanwhile (the
+        key table is only ever written so; other tables keep the connection's setting)."""
+        if not self.db.is_sqlite:
+            yield
+            return
+        before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"PRAGMA secure_delete={int(before or 0)}")
+
+    def _purge(self) -> bool:
+        if self.db.is_sqlite:
+            return self._checkpoint()
+        try:
+            # VACUUM runs outside a transaction. Best effort: it frees the dead rows' space
+            # for reuse; PostgreSQL's own write-ahead log and backups keep them until they
+            # are recycled (docs/decisions.md §11).
+            with self.db.write.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    f"VACUUM {subject_keys.name}"
+                )
+        except sa.exc.DBAPIError as error:
+            log.warning("erasure: the key table could not be vacuumed (%s)", type(error).__name__)
+            return False
+        return True
+
+    def _checkpoint(self) -> bool:
+        """Copy the log into the database file and truncate it, so the pages that held
+        the key are nowhere but zeroed; readers in the middle of a read hold it up."""
+        raw = self.db.write.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={self.CHECKPOINT_WAIT_MS}")
+            try:
+                for _ in range(self.CHECKPOINT_TRIES):
+                    busy, _log, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    if not busy:
+                        return True
+                    time.sleep(self.CHECKPOINT_WAIT_MS / 1000)
+            finally:
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+        finally:
+            raw.close()
+        log.warning(
+            "erasure: the write-ahead log is still in use; destroyed keys leave the file "
+            "at the next checkpoint"
+        )
+        return False
 
     def pepper(self) -> bytes:
         return self.secrets.get("identity_pepper")

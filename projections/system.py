@@ -14,7 +14,9 @@ from projections.config import Settings
 from projections.db import Database, create_schema, open_database
 from projections.eventstore import eventsourcing_env
 from projections.points import PointsProjection, SQLAlchemyPointsView
+from projections.privacy import PrivacyProjection, SQLAlchemyPrivacyView
 from projections.requests import RequestsProjection, SQLAlchemyRequestsView
+from projections.review import Review
 from projections.roster import RosterProjection, SQLAlchemyRosterView
 from projections.runner import Runner
 from projections.seal import Sealer
@@ -53,6 +55,17 @@ class _CaughtUpStandings:
         return self.system.points.candidates(year, per_branch)
 
 
+class _CaughtUpHouseholdItems:
+    """Answers which requests and wishes a household placed, from a caught-up view."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+
+    def items_of(self, household_id: UUID) -> list[UUID]:
+        self.system.runner.wait_for(self.system.app.last_position())
+        return self.system.privacy.items_of(household_id)
+
+
 @dataclass
 class System:
     """Everything one process needs; build it with `open_system(settings)`."""
@@ -68,6 +81,10 @@ class System:
     accounts: SQLAlchemyAccountsView = field(init=False)
     requests: SQLAlchemyRequestsView = field(init=False)
     points: SQLAlchemyPointsView = field(init=False)
+    #: Who was shown whose contact details, and who was erased.
+    privacy: SQLAlchemyPrivacyView = field(init=False)
+    #: The books as of any moment, diffs, per-account trails and replay.
+    review: Review = field(init=False)
 
     def token_secret(self) -> bytes:
         if self.settings.secret_key:
@@ -127,6 +144,7 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
             TimelineProjection(),
             RequestsProjection(system.app.personal),
             PointsProjection(),
+            PrivacyProjection(),
         ],
     )
     system.runner.ensure_tracking()
@@ -138,7 +156,10 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
         db, system.runner.wait_for, settings.tzinfo, settings.name_mask
     )
     system.points = SQLAlchemyPointsView(db, system.runner.wait_for, settings)
+    system.review = Review(system.app, db, system.runner.wait_for, settings.tzinfo)
     system.app.standings = _CaughtUpStandings(system)
+    system.privacy = SQLAlchemyPrivacyView(db, system.runner.wait_for)
+    system.app.household_items = _CaughtUpHouseholdItems(system)
     if follow:
         system.runner.start(settings.poll_interval)
         system.seal.start(settings.poll_interval)

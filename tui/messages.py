@@ -58,6 +58,10 @@ class MemberDeregistered(CommandDone):
     """A member was deregistered."""
 
 
+class ContactShown(CommandDone):
+    """A person's contact details were shown; the showing is recorded."""
+
+
 class PasswordChanged(CommandDone):
     """The account's own password was changed."""
 

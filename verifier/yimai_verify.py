@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Check a Yimai proof file with no database and no Yimai: `python yimai_verify.py FILE`.
+"""Check a Yimai proof file or evidence bundle with no database and no Yimai:
+`python yimai_verify.py FILE`.
 
 This one file is both the stand-alone verifier (it needs Python 3.11+ and the
 `cryptography` package, nothing else) and the single source of the Merkle-tree code
@@ -17,7 +18,11 @@ The leaf bytes of one stored event are UTF-8 JSON with sorted keys and no whites
 state exactly as stored, in standard base64.
 
 A checkpoint is Ed25519-signed over `checkpoint_message(tree_size, root, made_at)`; a
-proof file binds an event (inclusion) or a second checkpoint (consistency) to it.
+proof file binds an event (inclusion) or a second checkpoint (consistency) to it. An
+evidence bundle (`yimai export --evidence`) holds the events of one entity, one actor or
+one run of the log by date, each with its inclusion proof, and the checkpoint and key
+that check them; besides the proofs, the verifier checks what the bundle can show about
+its own completeness (see `verifier/README.md`).
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ import json
 import re
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Self, TypeGuard
 
@@ -240,6 +247,114 @@ class RootAccumulator:
         for _, subtree_root in reversed(self._subtrees[:-1]):
             result = node_hash(subtree_root, result)
         return result
+
+
+def _path_nodes(index: int, size: int) -> list[tuple[int, int]]:
+    """The subtrees D[start:end] whose roots make PATH(index, D[size]), in PATH's order
+    (the leaf's sibling first, the root's other child last)."""
+    nodes: list[tuple[int, int]] = []
+    start, end = 0, size
+    while end - start > 1:
+        k = _split(end - start)
+        if index < start + k:
+            nodes.append((start + k, end))
+            end = start + k
+        else:
+            nodes.append((start, start + k))
+            start += k
+    nodes.reverse()
+    return nodes
+
+
+class InclusionProofs:
+    """The inclusion proofs of many leaves of one tree, from a single pass over its leaf
+    hashes, keeping only the subtree roots those proofs need.
+
+    `inclusion_proof(hashes, i)` needs every leaf hash in memory and recomputes the
+    subtrees for each proof; this reads the leaves once, in order (`add`), so proofs of k
+    leaves in a tree of n cost O(n) hashing and O(k log n) memory. After the last leaf,
+    `root()` is the tree's root and `proof(i)` equals `inclusion_proof(hashes, i)`.
+
+    Every node of the RFC 9162 tree is either a perfect subtree (2^j leaves from a
+    multiple of 2^j), finished when its last leaf is added, or on the right edge (it ends
+    at the last leaf), whose root follows from the perfect subtrees left at the end.
+    """
+
+    def __init__(self, size: int, indexes: Iterable[int]) -> None:
+        if not _is_int(size) or size < 1:
+            raise ValueError(f"a tree to prove leaves in has at least one leaf, not {size!r}")
+        self.size = size
+        self._paths: dict[int, list[tuple[int, int]]] = {}
+        self._nodes: dict[tuple[int, int], bytes | None] = {}
+        for index in indexes:
+            if not _is_int(index) or not 0 <= index < size:
+                raise ValueError(f"leaf index {index!r} is not in a tree of {size} leaves")
+            if index not in self._paths:
+                path = _path_nodes(index, size)
+                self._paths[index] = path
+                self._nodes.update(dict.fromkeys(path))
+                self._nodes[(index, index + 1)] = None
+        self._count = 0
+        self._stack: list[tuple[int, int, bytes]] = []  # (first leaf, leaf count, root)
+        self._root: bytes | None = None
+
+    @property
+    def count(self) -> int:
+        """How many leaf hashes have been added."""
+        return self._count
+
+    def _keep(self, start: int, end: int, node: bytes) -> None:
+        if (start, end) in self._nodes:
+            self._nodes[(start, end)] = node
+
+    def add(self, leaf_hash: bytes) -> None:
+        """Add the next leaf hash, in order, up to `size` of them."""
+        if not _is_hash(leaf_hash):
+            raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
+        if self._count >= self.size:
+            raise ValueError(f"the tree has {self.size} leaves; no more can be added")
+        start, width, node = self._count, 1, leaf_hash
+        self._keep(start, start + 1, node)
+        while self._stack and self._stack[-1][1] == width:
+            start, _, left = self._stack.pop()
+            width, node = 2 * width, node_hash(left, node)
+            self._keep(start, start + width, node)
+        self._stack.append((start, width, node))
+        self._count += 1
+        if self._count == self.size:
+            right: bytes | None = None
+            for start, _, node in reversed(self._stack):
+                right = node if right is None else node_hash(node, right)
+                self._keep(start, self.size, right)
+            self._root = right
+
+    def _done(self) -> None:
+        if self._root is None:
+            raise ValueError(f"only {self._count} of the tree's {self.size} leaves were added")
+
+    def root(self) -> bytes:
+        """The root of the tree (all its leaves added)."""
+        self._done()
+        assert self._root is not None
+        return self._root
+
+    def leaf(self, index: int) -> bytes:
+        """The leaf hash that was added at `index` (one of the indexes to prove)."""
+        self._done()
+        found = self._nodes.get((index, index + 1)) if index in self._paths else None
+        if found is None:
+            raise ValueError(f"leaf {index!r} is not one of the leaves to prove")
+        return found
+
+    def proof(self, index: int) -> list[bytes]:
+        """PATH(index, D[size]) of RFC 9162 §2.1.3.1 (one of the indexes to prove)."""
+        self._done()
+        path = self._paths.get(index)
+        if path is None:
+            raise ValueError(f"leaf {index!r} is not one of the leaves to prove")
+        proof = [self._nodes[node] for node in path]
+        assert all(p is not None for p in proof)
+        return [p for p in proof if p is not None]
 
 
 # --------------------------------------------------------------------------- verifying
@@ -557,7 +672,12 @@ def _reject_constant(name: str) -> Any:
 
 
 def _public_key(
-    document: Mapping[str, Any], pinned_pem: str | None, pinned_id: str | None, report: _Report
+    document: Mapping[str, Any],
+    pinned_pem: str | None,
+    pinned_id: str | None,
+    report: _Report,
+    *,
+    bundle: bool = False,
 ) -> tuple[Ed25519PublicKey, str] | None:
     """The key to check signatures with: the file's, which must match a pinned one."""
     pem = document.get("public_key")
@@ -583,10 +703,19 @@ def _public_key(
             return None
     if pinned_id is None:
         report.ok(f"public key: Ed25519, key id {key_id}")
-        report.note(
-            f"the public key comes from the file itself; make sure key id {key_id} is the "
-            "one your Yimai publishes (`yimai key export`), or pass --public-key or --key-id"
-        )
+        if bundle:
+            report.note(
+                f"the public key comes from the bundle itself, and a bundle's own key proves "
+                "nothing: whoever made the bundle could have signed it with a key of their "
+                f"own. It proves something only if key id {key_id} is the key your Yimai "
+                "publishes (`yimai key export`): compare them, or pass --public-key or --key-id"
+            )
+        else:
+            report.note(
+                f"the public key comes from the file itself; make sure key id {key_id} is the "
+                "one your Yimai publishes (`yimai key export`), or pass --public-key or "
+                "--key-id"
+            )
         return key, key_id
     if pinned_id.strip().lower() != key_id:
         report.fail(
@@ -744,20 +873,601 @@ def _verify_consistency_document(
         )
 
 
+# --------------------------------------------------------------------------- evidence bundles
+
+#: The format (and its version) of an evidence bundle.
+EVIDENCE_FORMAT = "yimai-evidence/1"
+#: What a bundle selects: one entity's events, one actor's, or a run of the log by date.
+SELECTION_KINDS = ("entity", "actor", "range")
+#: Problems of single events listed one by one; beyond this many they are counted.
+_MAX_LISTED = 100
+_EVENT_FIELDS = (
+    "leaf_index",
+    "notification_id",
+    "originator_id",
+    "originator_version",
+    "topic",
+    "state",
+    "tree_size",
+    "proof",
+)
+
+
+@dataclass(frozen=True)
+class _BundledEvent:
+    """One event of a bundle, well-formed (not yet checked against its checkpoint)."""
+
+    label: str
+    leaf_index: int
+    position: int
+    originator_id: str
+    version: int
+    topic: str
+    state: bytes
+    tree_size: int
+    proof: list[bytes]
+
+    @property
+    def place(self) -> str:
+        return (
+            f"{self.label} (leaf {self.leaf_index}, position {self.position}, aggregate "
+            f"{self.originator_id} version {self.version})"
+        )
+
+
+def _parse_event(label: str, entry: object) -> _BundledEvent | str:
+    """The event's fields, or a sentence saying what is wrong with them."""
+    if not isinstance(entry, Mapping):
+        return f"{label} is not a JSON object"
+    missing = [f for f in _EVENT_FIELDS if f not in entry]
+    if missing:
+        return f"{label} lacks {', '.join(missing)}"
+    leaf_index, position = _as_int(entry["leaf_index"]), _as_int(entry["notification_id"])
+    version, tree_size = _as_int(entry["originator_version"]), _as_int(entry["tree_size"])
+    originator_id, topic = entry["originator_id"], entry["topic"]
+    state, proof = _base64(entry["state"]), _hash_list(entry["proof"])
+    if leaf_index is None or leaf_index < 0:
+        return f"{label}: the leaf_index is not a whole number"
+    if position is None or position < 1:
+        return f"{label} (leaf {leaf_index}): the notification_id is not a positive number"
+    if not isinstance(originator_id, str) or not originator_id:
+        return f"{label} (leaf {leaf_index}): the originator_id is missing or not text"
+    if version is None:
+        return f"{label} (leaf {leaf_index}): the originator_version is not a whole number"
+    if not isinstance(topic, str):
+        return f"{label} (leaf {leaf_index}): the topic is not text"
+    if state is None:
+        return f"{label} (leaf {leaf_index}): the state is not standard base64"
+    if tree_size is None or not 1 <= tree_size <= MAX_TREE_SIZE:
+        return f"{label} (leaf {leaf_index}): the tree_size is not a positive whole number"
+    if proof is None:
+        return f"{label} (leaf {leaf_index}): the proof is not a list of 64-digit hex hashes"
+    return _BundledEvent(
+        label, leaf_index, position, originator_id, version, topic, state, tree_size, proof
+    )
+
+
+def _event_problem(event: _BundledEvent, checkpoints: Mapping[int, _Checkpoint]) -> str | None:
+    """Why this event is not shown in the signed log as it stands, or None if it is."""
+    checkpoint = checkpoints.get(event.tree_size)
+    if checkpoint is None:
+        return (
+            f"{event.place}: its proof is against a log of {event.tree_size} events, and the "
+            "bundle holds no validly signed checkpoint of that size"
+        )
+    if event.leaf_index >= event.tree_size:
+        return f"{event.place}: leaf {event.leaf_index} is not in a log of {event.tree_size}"
+    expected = _inclusion_length(event.leaf_index, event.tree_size)
+    if len(event.proof) != expected:
+        return (
+            f"{event.place}: the proof has {_plural(len(event.proof), 'hash')}, but a proof "
+            f"for leaf {event.leaf_index} in a log of {event.tree_size} events has {expected}"
+        )
+    try:
+        data = leaf_bytes(event.originator_id, event.version, event.topic, event.state)
+    except (ValueError, UnicodeError) as error:
+        return f"{event.place}: the event cannot be encoded as a leaf: {error}"
+    computed = _inclusion_root(leaf_hash(data), event.leaf_index, event.tree_size, event.proof)
+    if computed is None or not _same(computed, checkpoint.root):
+        leads_to = "nowhere" if computed is None else computed.hex()
+        return (
+            f"{event.place}: the event and its proof lead to root {leads_to}, not to the "
+            f"signed root of checkpoint {event.tree_size}: the event's bytes, its leaf index "
+            "or the proof was changed"
+        )
+    return None
+
+
+def _state_document(state: bytes) -> Mapping[str, Any] | None:
+    """The event's stored state as a JSON object, or None if it is not one."""
+    try:
+        document = json.loads(state.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return document if isinstance(document, Mapping) else None
+
+
+def event_actor(state: bytes) -> str | None:
+    """Who caused the event, as its stored state records it (None if it does not)."""
+    document = _state_document(state)
+    actor = None if document is None else document.get("actor")
+    return actor if isinstance(actor, str) else None
+
+
+def event_time(state: bytes) -> datetime | None:
+    """When the event happened, as its stored state records it (an aware time), or None.
+
+    The event store writes a time as `{"_type_": "datetime_iso", "_data_": ISO text}`.
+    """
+    document = _state_document(state)
+    value = None if document is None else document.get("timestamp")
+    if isinstance(value, Mapping) and value.get("_type_") == "datetime_iso":
+        value = value.get("_data_")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _moment(value: object) -> datetime | str | None:
+    """An aware time from ISO text; None for a JSON null; an error sentence otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return "is not ISO 8601 text"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return "is not ISO 8601 text"
+    if moment.tzinfo is None:
+        return "has no time zone"
+    return moment
+
+
+class _Listing:
+    """Problems of single events: each listed, up to `_MAX_LISTED`, then counted."""
+
+    def __init__(self, report: _Report) -> None:
+        self.report = report
+        self.count = 0
+
+    def fail(self, text: str) -> None:
+        self.count += 1
+        if self.count <= _MAX_LISTED:
+            self.report.fail(text)
+
+    def close(self) -> None:
+        if self.count > _MAX_LISTED:
+            self.report.fail(f"… and {self.count - _MAX_LISTED} more problems with single events")
+
+
+def _bundle_checkpoints(
+    value: object, key: Ed25519PublicKey, key_id: str, report: _Report
+) -> dict[int, _Checkpoint]:
+    """The bundle's checkpoints whose signatures hold, by tree size."""
+    if not isinstance(value, list) or not value:
+        report.fail("the bundle has no checkpoints (a non-empty list)")
+        return {}
+    signed: dict[int, _Checkpoint] = {}
+    for number, cp in enumerate(value, 1):
+        label = "checkpoint" if len(value) == 1 else f"checkpoint {number}"
+        parsed = _checkpoint(label, cp, key, key_id, report)
+        if parsed is None:
+            continue
+        other = signed.get(parsed.tree_size)
+        if other is not None and not _same(other.root, parsed.root):
+            report.fail(
+                f"two checkpoints of {parsed.tree_size} events sign different roots: the log "
+                "was rewritten"
+            )
+            continue
+        signed[parsed.tree_size] = parsed
+    return signed
+
+
+def _bundle_events(
+    value: object, checkpoints: Mapping[int, _Checkpoint], report: _Report
+) -> list[_BundledEvent] | None:
+    """The bundle's events, each checked against its checkpoint; None if they are unusable."""
+    if not isinstance(value, list):
+        report.fail("the bundle has no list of events")
+        return None
+    if not value:
+        report.fail("the bundle holds no events")
+        return None
+    if not checkpoints:
+        report.fail("events: not checked, because no checkpoint of the bundle is validly signed")
+    listing = _Listing(report)
+    events: list[_BundledEvent] = []
+    malformed = 0
+    for number, entry in enumerate(value, 1):
+        parsed = _parse_event(f"event {number}", entry)
+        if isinstance(parsed, str):
+            listing.fail(parsed)
+            malformed += 1
+            continue
+        events.append(parsed)
+        problem = _event_problem(parsed, checkpoints) if checkpoints else None
+        if problem is not None:
+            listing.fail(problem)
+    for before, after in pairwise(events):
+        if after.leaf_index <= before.leaf_index:
+            listing.fail(
+                f"{after.place} comes after leaf {before.leaf_index}: the events are not in "
+                "log order, or one is there twice"
+            )
+        elif after.position <= before.position:
+            listing.fail(
+                f"{after.place}: its position does not come after {before.position}, though "
+                "its leaf does"
+            )
+    listing.close()
+    if listing.count == 0 and checkpoints:
+        sizes = sorted({e.tree_size for e in events})
+        under = ", ".join(str(size) for size in sizes)
+        report.ok(
+            f"events: all {_plural(len(events), 'event')} are in the signed log exactly as "
+            f"shown: each leaf hash recomputed from the event's bytes, each inclusion proof "
+            f"leads to the signed root (checkpoint {under})"
+        )
+    return None if malformed else events
+
+
+def _counted(value: object, name: str) -> int | None:
+    return _as_int(value.get(name)) if isinstance(value, Mapping) else None
+
+
+def _check_manifest(
+    manifest: Mapping[str, Any],
+    events: Sequence[_BundledEvent],
+    checkpoints: Mapping[int, _Checkpoint],
+    key_id: str,
+    report: _Report,
+) -> None:
+    """The manifest's counts and summary against what the bundle holds."""
+    failed = report.failed
+    aggregates = len({e.originator_id.lower() for e in events})
+    counts = manifest.get("counts")
+    for name, actual in (("events", len(events)), ("aggregates", aggregates)):
+        stated = _counted(counts, name)
+        if stated != actual:
+            report.fail(f"manifest: it counts {stated!r} {name}, but the bundle holds {actual}")
+    stated_key = manifest.get("key_id")
+    if stated_key is not None and stated_key != key_id:
+        report.fail(f"manifest: it names key {stated_key!r}, but the bundle's key is {key_id}")
+    cp = manifest.get("checkpoint")
+    size = _counted(cp, "tree_size")
+    signed = checkpoints.get(size) if size is not None else None
+    root_hex = cp.get("root") if isinstance(cp, Mapping) else None
+    if signed is None or not isinstance(root_hex, str) or root_hex.lower() != signed.root.hex():
+        report.fail(
+            "manifest: its checkpoint (size and root) is not one of the bundle's signed checkpoints"
+        )
+    elif any(e.tree_size != size for e in events):
+        report.fail(f"manifest: not every event is proven against checkpoint {size}")
+    for name, first, last in (
+        ("leaves", events[0].leaf_index, events[-1].leaf_index),
+        ("positions", events[0].position, events[-1].position),
+    ):
+        span = manifest.get(name)
+        ends = (_counted(span, "first"), _counted(span, "last"))
+        if ends != (first, last):
+            report.fail(
+                f"manifest: its {name} run from {ends[0]!r} to {ends[1]!r}, but the "
+                f"events' run from {first} to {last}"
+            )
+    if report.failed == failed:
+        report.ok(
+            f"manifest: its counts match ({_plural(len(events), 'event')} of "
+            f"{_plural(aggregates, 'aggregate')}), and so do its checkpoint and first and "
+            "last leaves and positions"
+        )
+    report.note(
+        "the manifest itself is not signed: what the bundle proves is what this report "
+        "says, not what the manifest claims"
+    )
+
+
+def _check_entity(
+    selection: Mapping[str, Any], events: Sequence[_BundledEvent], report: _Report
+) -> None:
+    entity = selection.get("entity")
+    if not isinstance(entity, str) or not entity:
+        report.fail("selection: the entity (an aggregate id) is missing")
+        return
+    failed = report.failed
+    listing = _Listing(report)
+    expected = 1
+    for event in events:
+        if event.originator_id.lower() != entity.lower():
+            listing.fail(f"{event.place} is not an event of the selected entity {entity}")
+            continue
+        if event.version > expected:
+            missing = (
+                f"version {expected} is"
+                if event.version == expected + 1
+                else f"versions {expected} to {event.version - 1} are"
+            )
+            listing.fail(
+                f"entity: {missing} missing before leaf {event.leaf_index}: events of the "
+                "entity were left out"
+            )
+        elif event.version < expected:
+            listing.fail(f"entity: {event.place} repeats a version or comes out of order")
+        expected = max(expected, event.version + 1)
+    listing.close()
+    if report.failed == failed:
+        report.ok(
+            f"entity: every event is of aggregate {entity}, versions 1 to {expected - 1} in "
+            "log order, none missing"
+        )
+        report.note(
+            f"later versions of the entity (after version {expected - 1}: recorded after the "
+            "checkpoint, or left out of the end of the bundle) cannot be ruled out by it"
+        )
+
+
+def _timestamps(
+    events: Sequence[_BundledEvent],
+    start: datetime | None,
+    end: datetime | None,
+    listing: _Listing,
+    *,
+    early_ok: bool,
+) -> list[_BundledEvent]:
+    """Check each event's own time against [start, end); the events dated before start
+    (when `early_ok`, they are returned instead of failing)."""
+    early: list[_BundledEvent] = []
+    for event in events:
+        moment = event_time(event.state)
+        if moment is None:
+            listing.fail(f"{event.place}: the event's time cannot be read from its state")
+        elif end is not None and moment >= end:
+            listing.fail(f"{event.place} is dated {moment.isoformat()}, after the range")
+        elif start is not None and moment < start:
+            if early_ok:
+                early.append(event)
+            else:
+                listing.fail(f"{event.place} is dated {moment.isoformat()}, before the range")
+    return early
+
+
+def _range_text(start: datetime | None, end: datetime | None) -> str:
+    if start is None and end is None:
+        return ""
+    low = start.isoformat() if start else "the beginning"
+    high = f"before {end.isoformat()}" if end else "onwards"
+    return f"from {low} {high}"
+
+
+def _bounds(
+    selection: Mapping[str, Any], report: _Report, *, required: bool
+) -> tuple[datetime | None, datetime | None] | None:
+    start, end = _moment(selection.get("start")), _moment(selection.get("end"))
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, str):
+            report.fail(f"selection: the {name} {value}")
+            return None
+    assert not isinstance(start, str) and not isinstance(end, str)
+    if required and start is None:
+        report.fail("selection: a range needs its start")
+        return None
+    if start is not None and end is not None and end <= start:
+        report.fail("selection: the range ends before it starts")
+        return None
+    return start, end
+
+
+def _check_actor(
+    selection: Mapping[str, Any], events: Sequence[_BundledEvent], report: _Report
+) -> None:
+    actor = selection.get("actor")
+    if not isinstance(actor, str) or not actor:
+        report.fail("selection: the actor (a user name) is missing")
+        return
+    bounds = _bounds(selection, report, required=False)
+    if bounds is None:
+        return
+    failed = report.failed
+    listing = _Listing(report)
+    for event in events:
+        recorded = event_actor(event.state)
+        if recorded is None:
+            listing.fail(f"{event.place}: the event's actor cannot be read from its state")
+        elif recorded != actor:
+            listing.fail(f"{event.place} was caused by {recorded!r}, not by {actor!r}")
+    _timestamps(events, *bounds, listing, early_ok=False)
+    listing.close()
+    if report.failed == failed:
+        dated = _range_text(*bounds)
+        report.ok(
+            f"actor: every event records {actor!r} as who caused it"
+            + (f", and is dated {dated}" if dated else "")
+        )
+        report.note(
+            "events of this actor that are not in the bundle cannot be ruled out: an actor's "
+            "events are spread over the log, so a bundle cannot prove it holds them all"
+        )
+
+
+def _check_boundary(
+    name: str,
+    value: object,
+    leaf_index: int | None,
+    checkpoints: Mapping[int, _Checkpoint],
+    report: _Report,
+) -> _BundledEvent | None:
+    """The event just before or after the run, checked against its checkpoint."""
+    label = f"the event just {name} the run"
+    if leaf_index is None:
+        if value is not None:
+            report.fail(f"range: the bundle shows {label}, but the run is at the log's {name}")
+        return None
+    if value is None:
+        report.fail(
+            f"range: {label} (leaf {leaf_index}) is missing, so where the run "
+            f"{'begins' if name == 'before' else 'ends'} cannot be checked"
+        )
+        return None
+    event = _parse_event(label, value)
+    if isinstance(event, str):
+        report.fail(f"range: {event}")
+        return None
+    problem = _event_problem(event, checkpoints)
+    if problem is not None:
+        report.fail(f"range: {problem}")
+        return None
+    if event.leaf_index != leaf_index:
+        report.fail(f"range: {event.place} is not leaf {leaf_index}, next to the run")
+        return None
+    return event
+
+
+def _check_range(
+    selection: Mapping[str, Any],
+    events: Sequence[_BundledEvent],
+    boundary: object,
+    checkpoints: Mapping[int, _Checkpoint],
+    report: _Report,
+) -> None:
+    bounds = _bounds(selection, report, required=True)
+    if bounds is None:
+        return
+    start, end = bounds
+    assert start is not None
+    failed = report.failed
+    listing = _Listing(report)
+    for one, two in pairwise(events):
+        gap = two.leaf_index - one.leaf_index - 1
+        if gap > 0:
+            listing.fail(
+                f"range: {_plural(gap, 'event')} between leaf {one.leaf_index} and leaf "
+                f"{two.leaf_index} are missing: events of the range were left out"
+            )
+    early = _timestamps(events, start, end, listing, early_ok=True)
+    listing.close()
+    first, last = events[0].leaf_index, events[-1].leaf_index
+    size = events[-1].tree_size
+    if not isinstance(boundary, Mapping):
+        boundary = {}
+    before = _check_boundary(
+        "before", boundary.get("before"), first - 1 if first else None, checkpoints, report
+    )
+    if before is not None:
+        moment = event_time(before.state)
+        if moment is None:
+            report.fail(f"range: {before.place}: its time cannot be read from its state")
+        elif moment >= start:
+            report.fail(
+                f"range: {before.place} is dated {moment.isoformat()}, within the range: it "
+                "was recorded in the range, so the run's start was cut"
+            )
+    if end is None and last + 1 != size:
+        report.fail(
+            f"range: the range is open-ended, so the run must reach the end of the log it is "
+            f"proven in (leaf {size - 1}), but it stops at leaf {last}"
+        )
+    after_index = last + 1 if last + 1 < size else None
+    after = _check_boundary("after", boundary.get("after"), after_index, checkpoints, report)
+    if report.failed != failed:
+        return
+    report.ok(
+        f"range: the events are one unbroken run of the log, leaves {first} to {last}: "
+        "nothing between the first and the last was left out"
+    )
+    report.ok(
+        f"range: no event is dated after the range ({_range_text(start, end)})"
+        if end is not None
+        else f"range: the run reaches the last of the {_plural(size, 'event')} signed"
+    )
+    if before is not None:
+        report.ok(f"range: the event before the run (leaf {first - 1}) is dated before it")
+    else:
+        report.ok("range: the run begins with the first event of the log")
+    if early:
+        report.note(
+            f"{_plural(len(early), 'event')} of the run (the first at leaf "
+            f"{early[0].leaf_index}) are dated before the range: they were recorded in it "
+            "with an earlier date (a back-filled record, or one dated moments before the "
+            "range began and saved after)"
+        )
+    if after is not None:
+        moment = event_time(after.state)
+        if moment is not None and end is not None and moment >= end:
+            report.ok(f"range: the event after the run (leaf {last + 1}) is dated after it")
+        else:
+            report.note(
+                f"the event after the run (leaf {last + 1}) is dated within the range or "
+                "cannot be dated; the seal does not record when an event was saved, so "
+                "whether the run was cut at its end rests on the exporter's word"
+            )
+    report.note(
+        "a range is the events saved in it, as the commit index records them; that index "
+        "is not sealed, so the ends of the run are checked only by the events' own dates"
+    )
+
+
+def _verify_evidence_document(
+    document: Mapping[str, Any], pinned_pem: str | None, pinned_id: str | None, report: _Report
+) -> None:
+    form = document.get("format")
+    if form != EVIDENCE_FORMAT:
+        report.fail(f"unknown format {form!r}: expected {EVIDENCE_FORMAT!r}")
+        return
+    manifest = document.get("manifest")
+    selection = manifest.get("selection") if isinstance(manifest, Mapping) else None
+    kind = selection.get("kind") if isinstance(selection, Mapping) else None
+    report.ok(f"kind: evidence bundle ({EVIDENCE_FORMAT}), selected by {kind}")
+    keys = _public_key(document, pinned_pem, pinned_id, report, bundle=True)
+    if keys is None:
+        report.fail("evidence: not checked, because there is no trusted public key")
+        return
+    key, key_id = keys
+    checkpoints = _bundle_checkpoints(document.get("checkpoints"), key, key_id, report)
+    events = _bundle_events(document.get("events"), checkpoints, report)
+    if not isinstance(manifest, Mapping) or not isinstance(selection, Mapping):
+        report.fail("the bundle has no manifest with its selection")
+        return
+    if events is None:
+        report.fail("manifest and selection: not checked, because of the problems above")
+        return
+    _check_manifest(manifest, events, checkpoints, key_id, report)
+    if kind == "entity":
+        _check_entity(selection, events, report)
+    elif kind == "actor":
+        _check_actor(selection, events, report)
+    elif kind == "range":
+        _check_range(selection, events, document.get("boundary"), checkpoints, report)
+    else:
+        report.fail(f"selection: unknown kind {kind!r}: expected one of {SELECTION_KINDS}")
+    report.note(
+        "positions (notification_id) are the database's numbering; the seal covers each "
+        "event's leaf index, not its position"
+    )
+    known = {"kind", "format", "manifest", "public_key", "checkpoints", "events", "boundary"}
+    unchecked = sorted(set(document) - known)
+    if unchecked:
+        report.note(f"not covered by the proofs, so not verified: {', '.join(unchecked)}")
+
+
 def verify_document(
     document: object, public_key_pem: str | None = None, *, key_id: str | None = None
 ) -> tuple[bool, list[str]]:
-    """Check a parsed proof file; (verified, report lines) as `verify_file` gives them."""
+    """Check a parsed proof file or evidence bundle; (verified, report lines) as
+    `verify_file` gives them."""
     report = _Report()
     if not isinstance(document, Mapping):
         report.fail("the file is not a JSON object")
         return report.result()
     kind = document.get("kind")
-    if kind == "evidence":
-        report.fail("evidence bundles are not supported by this version of the verifier")
+    if kind == "evidence" or "format" in document:
+        _verify_evidence_document(document, public_key_pem, key_id, report)
         return report.result()
     if kind not in ("inclusion", "consistency"):
-        report.fail(f"unknown kind {kind!r}: expected 'inclusion' or 'consistency'")
+        report.fail(f"unknown kind {kind!r}: expected 'inclusion', 'consistency' or 'evidence'")
         return report.result()
     report.ok(f"kind: {kind} proof")
     keys = _public_key(document, public_key_pem, key_id, report)
@@ -779,7 +1489,7 @@ def verify_document(
 def verify_file(
     path: str | Path, public_key_pem: str | None = None, *, key_id: str | None = None
 ) -> tuple[bool, list[str]]:
-    """Check one proof file: (whether it verified, the lines of its report).
+    """Check one proof file or evidence bundle: (whether it verified, its report lines).
 
     Each line starts with `OK:`, `FAILED:` or `NOTE:`; it verified when no line failed.
     With `public_key_pem` (or just its `key_id`) the file must carry that very key;
@@ -808,11 +1518,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="yimai_verify.py",
         description=(
-            "Check a Yimai proof file (inclusion or consistency) against its signed "
-            "checkpoint, with no database. Exit status 0: verified; 1: not verified."
+            "Check a Yimai proof file (inclusion or consistency) or evidence bundle "
+            "against its signed checkpoints, with no database. Exit status 0: verified; "
+            "1: not verified."
         ),
     )
-    parser.add_argument("file", help="the proof file (JSON) to check")
+    parser.add_argument("file", help="the proof file or evidence bundle (JSON) to check")
     pin = parser.add_mutually_exclusive_group()
     pin.add_argument(
         "--public-key",

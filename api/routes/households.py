@@ -55,7 +55,8 @@ def register_household(body: HouseholdCreate, system: SystemDep, actor: ActorDep
 def read_household(
     household_id: UUID, system: SystemDep, actor: ActorDep, min_position: MinPosition = 0
 ) -> HouseholdPublic:
-    """One household with its sealed fields opened (always current: read from its events)."""
+    """One household (always current: read from its events): the head's phone masked,
+    unit and room withheld; `POST /personal/disclosures` shows them, recorded."""
     return HouseholdPublic.model_validate(system.app.get_household(household_id, actor=actor))
 
 

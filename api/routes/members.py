@@ -42,7 +42,8 @@ def search_members(
     limit: Limit = 50,
     min_position: MinPosition = 0,
 ) -> MembersPublic:
-    """Members by name or phone, optionally within one unit; a page at a time."""
+    """Members by name or phone (shown masked), optionally within one unit; a page at a
+    time."""
     page = system.roster.search_members(
         q,
         actor=actor,
@@ -66,7 +67,8 @@ def register_member(body: MemberCreate, system: SystemDep, actor: ActorDep) -> R
 def read_member(
     member_id: UUID, system: SystemDep, actor: ActorDep, min_position: MinPosition = 0
 ) -> MemberPublic:
-    """One member with personal fields opened (always current: read from its events)."""
+    """One member (always current: read from its events): the phone masked, the address
+    withheld; `POST /personal/disclosures` shows them, and records who looked and why."""
     return MemberPublic.model_validate(system.app.get_member(member_id, actor=actor))
 
 

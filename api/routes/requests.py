@@ -99,7 +99,8 @@ def list_requests(
 def read_request(
     request_id: UUID, system: SystemDep, actor: ActorDep, min_position: MinPosition = 0
 ) -> RequestPublic:
-    """One request with its contact opened (always current: read from its events)."""
+    """One request (always current: read from its events): the description opened, the
+    contact masked; `POST /personal/disclosures` shows it, recorded."""
     return RequestPublic.model_validate(system.app.get_request(request_id, actor=actor))
 
 

@@ -500,6 +500,9 @@ def writes(r: Roster) -> dict[str, dict[str, Any]]:
         "/selections/{year}": {"per_branch": 3},
         "/selections/{year}/confirm": {"chosen": [str(r.member)], "reason": "x"},
         "/selections/{year}/publish": {},
+        # A micro-wish's resident: erasing them leaves the rest of the roster as it was.
+        "/personal/erasures": {"subject_id": str(r.wish), "reason": "x"},
+        "/personal/disclosures": {"subject_id": str(r.member), "reason": "x"},
     }
 
 
@@ -521,4 +524,7 @@ def fill(template: str, r: Roster) -> str:
         adjustment_id=MISSING,
         objection_id=MISSING,
         year=LAST_YEAR,
+        record_id=r.member,
+        step=0,
+        model="roster",
     )

@@ -195,5 +195,12 @@ def test_status_needs_no_token_and_shows_no_personal_data(
     body = expect(client.get("/status"), 200)
     assert body["initialized"] is True
     assert body["events"] >= body["position"] > 0
-    assert set(body["read_models"]) == {"roster", "accounts", "timeline", "requests", "points"}
+    assert set(body["read_models"]) == {
+        "roster",
+        "accounts",
+        "timeline",
+        "requests",
+        "points",
+        "privacy",
+    }
     assert "张三" not in json.dumps(body, ensure_ascii=False)

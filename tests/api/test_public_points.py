@@ -68,7 +68,10 @@ def seed(desk: Desk, system: System) -> list[str]:
     # Staff read the names in full: the markers did reach the system.
     staff = desk.get("clerk", "/rankings", year=Y)
     assert {r["name"] for r in staff["items"]} == {p[0] for p in PEOPLE}
-    assert desk.get("clerk", f"/members/{members[0]}")["phone"] == PEOPLE[0][1]
+    shown = desk.post(
+        "clerk", "/personal/disclosures", {"subject_id": members[0], "reason": "核对"}, 201
+    )
+    assert shown["fields"]["phone"] == PEOPLE[0][1]
 
     desk.post("supervisor", f"/periods/{Y}/close")
     now = datetime.now(UTC)

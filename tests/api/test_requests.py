@@ -41,7 +41,12 @@ def test_a_request_goes_from_the_counter_to_the_public_ledger(desk: Desk) -> Non
     assert placed["position"] == desk.position
     detail = desk.get("clerk", f"/receipts/{placed['receipt_code'].lower()}")
     assert (detail["id"], detail["state"], detail["category"]) == (request, "placed", "property")
-    assert (detail["contact_name"], detail["contact_phone"]) == ("王五", "13900002222")
+    # The contact is masked; whoever calls the resident back asks for it, recorded.
+    assert (detail["contact_name"], detail["contact_phone"]) == ("王*", "139****2222")
+    shown = desk.post(
+        "cadre", "/personal/disclosures", {"subject_id": request, "reason": "回访"}, 201
+    )
+    assert shown["fields"] == {"contact_name": "王五", "contact_phone": "13900002222"}
     assert detail["description"] == "3号楼楼道灯坏了一周"
     [row] = desk.get("cadre", "/requests", q=placed["receipt_code"])["items"]
     assert (row["id"], row["excerpt"], row["overdue"]) == (request, "3号楼楼道灯坏了一周", False)

@@ -94,9 +94,13 @@ def test_a_member_is_registered_found_and_read(
     member = api.post("/members", body, 201)["id"]
 
     detail = api.get(f"/members/{member}")
-    assert {k: detail[k] for k in ("name", "gender", "birth_date", "phone", "address")} == {
-        k: MEMBER[k] for k in ("name", "gender", "birth_date", "phone", "address")
+    assert {k: detail[k] for k in ("name", "gender", "birth_date")} == {
+        k: MEMBER[k] for k in ("name", "gender", "birth_date")
     }
+    # Contact details: masked or withheld, shown in clear by a recorded disclosure.
+    assert (detail["phone"], detail["address"]) == ("138****5678", None)
+    shown = api.post("/personal/disclosures", {"subject_id": member, "reason": "通知开会"}, 201)
+    assert shown["fields"] == {"phone": MEMBER["phone"], "address": MEMBER["address"]}
     assert detail["id_number_masked"] == "110105********002X"
     assert (detail["branch_id"], detail["group_id"], detail["community_id"]) == (
         str(org.branch),
@@ -132,7 +136,7 @@ def test_a_member_is_transferred_corrected_and_deregistered_with_history(
     assert api.get("/members", unit_id=str(org.branch2))["total"] == 1
 
     api.post(f"/members/{member}/correct", {"phone": "13700000000", "reason": "本人更正"})
-    assert api.get(f"/members/{member}")["phone"] == "13700000000"
+    assert api.get(f"/members/{member}")["phone"] == "137****0000"
     assert api.get("/members", q="13700000000")["total"] == 1
 
     api.post(
@@ -178,7 +182,7 @@ def test_links_and_contacts_are_read_from_both_sides(
     [linked] = api.get(f"/members/{member}/links")["items"]
     assert (linked["household_id"], linked["active"], linked["contacts"]) == (household, True, 1)
     assert (linked["since"], linked["last_contact_on"]) == ("2024-03-01", "2024-03-02")
-    assert (linked["building"], linked["room"], linked["head_name"]) == ("1号楼", "101", "李四")
+    assert (linked["building"], linked["room"], linked["head_name"]) == ("1号楼", None, "李四")
 
     for path in (f"/members/{member}/contacts", f"/households/{household}/contacts"):
         [entry] = api.get(path)["items"]
@@ -206,7 +210,11 @@ def test_a_household_is_registered_listed_corrected_and_closed(
         "/households", {**HOUSEHOLD, "branch_id": str(org.branch), "group_id": str(org.group)}, 201
     )["id"]
     detail = api.get(f"/households/{household}")
-    assert {k: detail[k] for k in HOUSEHOLD} == HOUSEHOLD
+    contact = {"unit", "room", "head_phone"}
+    assert {k: detail[k] for k in HOUSEHOLD if k not in contact} == {
+        k: v for k, v in HOUSEHOLD.items() if k not in contact
+    }
+    assert (detail["unit"], detail["room"], detail["head_phone"]) == (None, None, "139****1111")
     assert (detail["branch_id"], detail["group_id"], detail["status"]) == (
         str(org.branch),
         str(org.group),
@@ -218,8 +226,10 @@ def test_a_household_is_registered_listed_corrected_and_closed(
 
     api.post(f"/households/{household}/correct", {"size": 4, "room": "102", "reason": "核实"})
     detail = api.get(f"/households/{household}")
-    assert (detail["size"], detail["room"]) == (4, "102")
-    assert api.get("/households")["items"][0]["room"] == "102"
+    assert (detail["size"], detail["room"]) == (4, None)
+    assert api.get("/households")["items"][0]["room"] is None
+    shown = api.post("/personal/disclosures", {"subject_id": household, "reason": "上门"}, 201)
+    assert shown["fields"] == {"unit": "1单元", "room": "102", "head_phone": "13900001111"}
 
     api.post(f"/households/{household}/close", {"reason": "搬离"})
     assert api.get(f"/households/{household}")["status"] == "closed"

@@ -70,6 +70,12 @@ def last_event(system: System) -> Any:
     return event
 
 
+def in_clear(system: System, subject: UUID, actor: Principal) -> dict[str, str | None]:
+    """A person's contact details in clear, as staff who say why see them (the showing is
+    recorded: one more event in the log)."""
+    return system.app.reveal_contact(subject, "核对", actor=actor).fields
+
+
 def years_ago(today: date, years: int, *, days: int = 0) -> date:
     """The same calendar day `years` ago (28 Feb for 29 Feb), then `days` later."""
     try:

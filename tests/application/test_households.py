@@ -9,7 +9,7 @@ from domain.dto import HouseholdCorrection, MemberCorrection
 from domain.errors import InvalidInputError, NotFoundError
 from domain.roster import RosterError
 from projections.system import System
-from tests.application.support import events_after, last_event, names, refused
+from tests.application.support import events_after, in_clear, last_event, names, refused
 from tests.conftest import Org, Staff, household_draft, member_draft
 
 # -- resident units -----------------------------------------------------------------------
@@ -98,13 +98,19 @@ def test_a_household_is_registered_with_its_details_sealed(
     assert (registered.building, registered.size, registered.group_id) == ("1号楼", 3, org.group)
     assert "李四" not in registered.personal
     detail = app.get_household(receipt.id, actor=staff.reviewer)
+    # Contact details masked or withheld: shown in clear only by a recorded disclosure.
     assert (detail.unit, detail.room, detail.head_name, detail.head_phone, detail.erased) == (
-        "1单元",
-        "101",
+        None,
+        None,
         "李四",
-        "13900001111",
+        "139****1111",
         False,
     )
+    assert in_clear(system, receipt.id, staff.clerk) == {
+        "unit": "1单元",
+        "room": "101",
+        "head_phone": "13900001111",
+    }
     page = system.roster.list_households(
         actor=staff.clerk, unit_id=org.group, query="李四", min_position=receipt.position
     )

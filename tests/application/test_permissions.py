@@ -14,6 +14,7 @@ from domain.access import Permission, Principal
 from domain.application import Yimai
 from domain.dto import HouseholdCorrection, MemberCorrection, NeedDraft, WishDraft
 from domain.errors import DomainError, PermissionDeniedError
+from domain.personal import mask_name
 from domain.points import Ledger
 from projections.system import System
 from tests.application.support import (
@@ -73,6 +74,10 @@ class World:
             member_draft(self.branch, phone=f"1381234{n:04d}"), actor=clerk
         ).id
         self.household = app.register_household(household_draft(self.branch), actor=clerk).id
+        # Someone who asks to be forgotten (the others stay: later commands need them).
+        self.leaving = app.register_member(
+            member_draft(self.branch, name="离开", phone=f"1391234{n:04d}"), actor=clerk
+        ).id
         app.link_household(self.member, self.household, actor=clerk)
         app.appoint(self.branch, "secretary", self.member, actor=staff.supervisor)
         self.appointment: UUID = last_event(system).appointment_id
@@ -236,6 +241,9 @@ CALLS: dict[str, Call] = {
     "link_account_member": lambda a, w, p: a.link_account_member(
         "reviewer", w.member, "x", actor=p
     ),
+    # -- personal data
+    "erase_person": lambda a, w, p: a.erase_person(w.leaving, "本人申请", actor=p),
+    "reveal_contact": lambda a, w, p: a.reveal_contact(w.member, "电话联系", actor=p),
     # -- the catalogue
     "define_category": lambda a, w, p: a.define_category(
         f"new_{w.tag}", "新类别", "New", 24, 72, actor=p
@@ -378,7 +386,7 @@ def test_a_reviewer_reads_everything(system: System, staff: Staff, org: Org) -> 
     assert app.get_account("reviewer", actor=reviewer).member_id == world.own
     assert system.roster.tree(actor=reviewer, min_position=position)
     assert system.roster.unit(world.branch, actor=reviewer)["appointments"]
-    assert system.roster.search_members(actor=reviewer).total == 2
+    assert system.roster.search_members(actor=reviewer).total == 3
     assert system.roster.list_households(actor=reviewer).total == 1
     assert system.roster.list_resident_units(actor=reviewer)
     assert system.roster.member_links(world.member, actor=reviewer)
@@ -386,7 +394,7 @@ def test_a_reviewer_reads_everything(system: System, staff: Staff, org: Org) -> 
     assert len(system.accounts.list(actor=reviewer)) == 5
     request = world.requests["record_visit"]
     detail = app.get_request(request, actor=reviewer)
-    assert (detail.state, detail.contact_name) == ("accepted", REQUESTER)
+    assert (detail.state, detail.contact_name) == ("accepted", mask_name(REQUESTER))
     assert app.request_for_receipt(detail.receipt_code, actor=reviewer) == request
     assert [h.event for h in app.get_history(request, actor=reviewer)][-2:] == [
         "Request.Accepted",
@@ -412,8 +420,15 @@ ALLOWED = {
         "points.award",
         "points.propose",
         "points.object",
+        "personal.reveal",
     },
-    "cadre": {"roster.write", "requests.place", "requests.claim", "points.object"},
+    "cadre": {
+        "roster.write",
+        "requests.place",
+        "requests.claim",
+        "points.object",
+        "personal.reveal",
+    },
     "supervisor": {
         "roster.write",
         "org.manage",
@@ -428,6 +443,7 @@ ALLOWED = {
         "points.approve",
         "points.object",
         "points.periods",
+        "personal.reveal",
     },
     "admin": {p.value for p in Permission},
 }

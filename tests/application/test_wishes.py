@@ -12,6 +12,7 @@ from domain.errors import (
     PermissionDeniedError,
     RuleViolationError,
 )
+from domain.personal import mask_name, mask_phone
 from projections.system import System
 from tests.application.support import (
     REQUESTER,
@@ -96,8 +97,8 @@ def test_a_micro_wish_is_posted_claimed_fulfilled_confirmed_and_published(
     )
     assert detail.details == {
         "wish": WISH,
-        "resident_name": REQUESTER,
-        "contact_phone": REQUESTER_PHONE,
+        "resident_name": mask_name(REQUESTER),
+        "contact_phone": mask_phone(REQUESTER_PHONE),
         "household_id": None,
     }
     assert detail.moves == [

@@ -13,7 +13,7 @@ from projections.system import System
 from tests.conftest import Org, Prepared, Staff
 
 #: Every read model a system runs, by name.
-READ_MODELS = ("roster", "accounts", "timeline", "requests", "points")
+READ_MODELS = ("roster", "accounts", "timeline", "requests", "points", "privacy")
 
 
 @pytest.fixture

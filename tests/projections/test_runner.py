@@ -51,6 +51,7 @@ def test_catching_up_brings_every_read_model_to_the_head_of_the_log(
         "timeline": head,
         "requests": start,
         "points": start,
+        "privacy": start,
     }
     assert runner.catch_up() == (len(READ_MODELS) - 1) * (head - start)
     assert runner.positions() == dict.fromkeys(READ_MODELS, head)

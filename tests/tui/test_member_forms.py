@@ -12,9 +12,22 @@ from textual.widgets import DataTable, Input, Select
 from projections.roster import MemberRow
 from tests.conftest import ADMIN_PASSWORD
 from tests.tui.conftest import Station
-from tests.tui.support import log_in, on_screen, run, settle, text_of, until
+from tests.tui.support import (
+    footer_descriptions,
+    log_in,
+    on_screen,
+    run,
+    settle,
+    text_of,
+    until,
+)
 from tui.app import YimaiApp
-from tui.screens.forms import CorrectMemberScreen, DeregisterMemberScreen, TransferMemberScreen
+from tui.screens.forms import (
+    CorrectMemberScreen,
+    DeregisterMemberScreen,
+    RevealContactScreen,
+    TransferMemberScreen,
+)
 from tui.screens.member import MemberScreen
 from tui.screens.roster import RosterScreen
 from tui.widgets.member_table import MemberTable
@@ -74,7 +87,9 @@ def test_transfer_then_correct_then_deregister_from_the_roster(station: Station)
             await pilot.press("e")
             correct = await on_screen(pilot, CorrectMemberScreen)
             await until(pilot, lambda: correct.detail is not None)
-            assert correct.query_one("#phone", Input).value == "13812345678"
+            # Contact details are not shown in the form: blank keeps them.
+            assert correct.query_one("#phone", Input).value == ""
+            assert "138****5678" in correct.query_one("#phone", Input).placeholder
             assert "110105********002X" in correct.query_one("#id_number", Input).placeholder
             correct.query_one("#reason", Input).value = "核对信息"
             before = system.app.last_position()
@@ -87,12 +102,12 @@ def test_transfer_then_correct_then_deregister_from_the_roster(station: Station)
             await pilot.press("ctrl+s")
             await on_screen(pilot, RosterScreen)
             detail = system.app.get_member(station.zhang, actor=station.admin)
-            assert detail.phone == "13900002222"
+            assert detail.phone == "139****2222"
             history = system.app.get_history(station.zhang, actor=station.admin)
             assert history[-1].event == "Member.Corrected"
             assert history[-1].fields["fields"] == ["phone"]
             await until(
-                pilot, lambda: getattr(_row_of(roster, station.zhang), "phone", "") == "13900002222"
+                pilot, lambda: getattr(_row_of(roster, station.zhang), "phone", "") == "139****2222"
             )
 
             # Deregister: the member leaves the roster's list.
@@ -129,8 +144,9 @@ def test_the_member_screen_shows_details_households_and_who_did_what_why(
             member = await on_screen(pilot, MemberScreen)
             await until(pilot, lambda: member.view is not None)
             details = text_of(pilot, "#member-details")
-            for expected in ("李四", "女", "1970-01-02", "13900001111", "第二网格党支部", "在册"):
+            for expected in ("李四", "女", "1970-01-02", "139****1111", "第二网格党支部", "在册"):
                 assert expected in details
+            assert "13900001111" not in details and "1号楼1单元101" not in details
             links: DataTable[object] = member.query_one("#member-links", DataTable)
             assert "尚未联系任何居民户" in str(links.get_row_at(0)[0])
             history: DataTable[object] = member.query_one("#member-history", DataTable)
@@ -146,12 +162,92 @@ def test_the_member_screen_shows_details_households_and_who_did_what_why(
             correct.query_one("#reason", Input).value = "门牌登记错误"
             await pilot.press("ctrl+s")
             await on_screen(pilot, MemberScreen)
-            await until(pilot, lambda: "2号楼1单元202" in text_of(pilot, "#member-details"))
             await until(pilot, lambda: history.row_count == 3)
             assert str(history.get_row_at(0)[2]) == "信息更正：住址"
+            assert "2号楼1单元202" not in text_of(pilot, "#member-details")  # still hidden
 
             await pilot.press("escape")
             await on_screen(pilot, RosterScreen)
+            await settle(pilot)
+
+    run(story)
+
+
+def test_contact_details_show_only_when_asked_for_with_a_reason_and_it_is_recorded(
+    station: Station,
+) -> None:
+    system = station.system
+
+    async def story() -> None:
+        app = YimaiApp(system)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await log_in(pilot, "admin", ADMIN_PASSWORD)
+            roster = app.screen
+            assert isinstance(roster, RosterScreen)
+            row = _row_of(roster, station.li)
+            assert row is not None and row.phone == "139****1111"  # the list: masked
+            await _put_cursor_on(pilot, roster, station.li)
+            await pilot.press("enter")
+            member = await on_screen(pilot, MemberScreen)
+            await until(pilot, lambda: member.view is not None)
+            details = text_of(pilot, "#member-details")
+            assert "139****1111" in details and "已隐藏（查看联系方式）" in details
+            assert "查看联系方式" in footer_descriptions(app).values()
+
+            # 查看联系方式: a reason is asked for; none given, nothing is shown or recorded.
+            await pilot.press("c")
+            form = await on_screen(pilot, RevealContactScreen)
+            assert "每次查看都记录" in text_of(pilot, ".dialog-hint:last-of-type")
+            before = system.app.last_position()
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: text_of(pilot, "#reason-error"))
+            assert text_of(pilot, "#reason-error") == "原因：必填"
+            assert system.app.last_position() == before
+            form.query_one("#reason", Input).value = "电话通知参加主题党日"
+            await pilot.press("ctrl+s")
+            await on_screen(pilot, MemberScreen)
+            await until(pilot, lambda: "13900001111" in text_of(pilot, "#member-details"))
+            assert "1号楼1单元101" in text_of(pilot, "#member-details")
+            assert "查看联系方式" not in footer_descriptions(app).values()  # shown already
+
+            (shown,) = system.privacy.disclosures(
+                actor=station.admin, subject_id=station.li, min_position=before + 1
+            ).items
+            assert (shown["viewer"], shown["reason"]) == ("admin", "电话通知参加主题党日")
+
+            # Back and in again: masked once more.
+            await pilot.press("escape")
+            await on_screen(pilot, RosterScreen)
+            await _put_cursor_on(pilot, roster, station.li)
+            await pilot.press("enter")
+            member = await on_screen(pilot, MemberScreen)
+            await until(pilot, lambda: member.view is not None)
+            assert "13900001111" not in text_of(pilot, "#member-details")
+            await settle(pilot)
+
+    run(story)
+
+
+def test_a_reviewer_is_not_offered_the_contact(station: Station) -> None:
+    system = station.system
+    system.app.open_account("audit", "纪检", ["reviewer"], "pass-1234", actor=station.admin)
+
+    async def story() -> None:
+        app = YimaiApp(system)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await log_in(pilot, "audit", "pass-1234")
+            roster = app.screen
+            assert isinstance(roster, RosterScreen)
+            await _put_cursor_on(pilot, roster, station.li)
+            await pilot.press("enter")
+            member = await on_screen(pilot, MemberScreen)
+            await until(pilot, lambda: member.view is not None)
+            assert "查看联系方式" not in footer_descriptions(app).values()
+            before = system.app.last_position()
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, MemberScreen)
+            assert system.app.last_position() == before
             await settle(pilot)
 
     run(story)

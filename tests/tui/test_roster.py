@@ -173,7 +173,7 @@ def test_registering_with_a_bad_phone_names_the_phone_field_and_stores_nothing(
             table = roster.query_one(MemberTable)
             current = table.current_row()
             assert current is not None and current.name == "王五"  # the cursor is on them
-            assert current.phone == "13800001111"
+            assert current.phone == "138****1111"  # masked in the list
             label = str(roster.query_one(OrgTree).nodes[org.branch].label)
             assert "党员 3 / 未分组 2" in label
 

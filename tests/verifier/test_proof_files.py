@@ -245,7 +245,11 @@ INCLUSION_FORGERIES: list[tuple[str, Callable[[Document], None], str]] = [
     ("the state, not base64", set_in(("leaf", "state"), "%%%"), "not standard base64"),
     ("the kind", set_in(("kind",), "consistency"), "consistency: not checked"),
     ("the kind, unknown", set_in(("kind",), "receipt"), "unknown kind 'receipt'"),
-    ("the kind, evidence", set_in(("kind",), "evidence"), "evidence bundles are not supported"),
+    (
+        "the kind, evidence",
+        set_in(("kind",), "evidence"),
+        "unknown format None: expected 'yimai-evidence/1'",
+    ),
 ]
 
 

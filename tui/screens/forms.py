@@ -1,4 +1,5 @@
-"""The member forms: register, transfer, correct, deregister.
+"""The member forms: register, transfer, correct, deregister; and asking to see a
+person's contact details (with the reason, recorded).
 
 Each maps its fields to one Application command; the rules (and their messages)
 stay in the domain.
@@ -21,6 +22,7 @@ from projections.roster import UnitNode
 from tui.messages import (
     CommandDone,
     CommandRefused,
+    ContactShown,
     MemberCorrected,
     MemberDeregistered,
     MemberLoaded,
@@ -262,11 +264,13 @@ class CorrectMemberScreen(FormScreen):
         for field, value in (
             ("name", d.name),
             ("birth_date", d.birth_date or ""),
-            ("phone", d.phone or ""),
-            ("address", d.address or ""),
             ("joined_party_on", d.joined_party_on.isoformat()),
         ):
             self.query_one(f"#{field}", TrInput).value = value
+        # Contact details are not shown here (masked, or withheld): typed, they replace.
+        if d.phone:
+            self.query_one("#phone", TrInput).set_placeholder("placeholder.keep", current=d.phone)
+        self.query_one("#address", TrInput).set_placeholder("placeholder.keep_hidden")
         if d.id_number_masked:
             self.query_one("#id_number", TrInput).set_placeholder(
                 "placeholder.keep", current=d.id_number_masked
@@ -307,7 +311,7 @@ class CorrectMemberScreen(FormScreen):
                 setattr(c, field, typed)
         for field in ("phone", "address"):
             typed_text = self.value(field).strip()
-            if typed_text != (getattr(d, field) or ""):
+            if typed_text:  # blank keeps what is there
                 setattr(c, field, typed_text)
         c.id_number = text_or_none(self.value("id_number"))
         kind = self.choice("kind") or d.kind
@@ -369,3 +373,37 @@ class DeregisterMemberScreen(FormScreen):
 
     def on_member_deregistered(self, message: MemberDeregistered) -> None:
         self.finish(message.receipt, "done.deregistered", name=self.member_name)
+
+
+class RevealContactScreen(FormScreen):
+    """Ask to see a person's contact details: the reason is required, and the showing is
+    recorded (who looked, at whom, why). Closes with the details in its receipt."""
+
+    TITLE_KEY = "form.contact.title"
+
+    def __init__(self, subject_id: UUID, name: str) -> None:
+        super().__init__()
+        self.subject_id = subject_id
+        self.subject_name = name
+
+    def compose_header(self) -> Iterator[Widget]:
+        yield Tr("form.member", name=self.subject_name, classes="dialog-hint")
+        yield Tr("form.contact.hint", classes="dialog-hint")
+
+    def compose_fields(self) -> Iterator[Widget]:
+        yield _input("reason", "placeholder.contact_reason")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason").focus()
+
+    def build(self) -> tuple[Callable[[], Receipt], type[CommandDone]]:
+        reason, subject = self.value("reason"), self.subject_id
+        app, actor = self.system.app, self.principal
+
+        def call() -> Receipt:
+            return app.reveal_contact(subject, reason, actor=actor)
+
+        return call, ContactShown
+
+    def on_contact_shown(self, message: ContactShown) -> None:
+        self.finish(message.receipt, "done.contact", name=self.subject_name)

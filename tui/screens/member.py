@@ -1,4 +1,7 @@
-"""One member: details, linked households with contact counts, and the full history."""
+"""One member: details, linked households with contact counts, and the full history.
+
+Contact details show masked (the phone) or hidden (the address) until the user asks to
+see them, saying why; the Application records each showing."""
 
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Static
 
-from domain.dto import HistoryEntry, MemberDetail, Receipt
+from domain.access import Permission
+from domain.dto import DisclosedContact, HistoryEntry, MemberDetail, Receipt
 from domain.roster import Member
 from projections.roster import UnitNode
 from tui.errors import describe, field_label
@@ -24,6 +28,7 @@ from tui.i18n import colon, join, label, t
 from tui.messages import CommandRefused, MemberLoaded
 from tui.org import by_id, place_name
 from tui.screens.base import StaffScreen
+from tui.screens.forms import RevealContactScreen
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr
 
@@ -51,6 +56,7 @@ class MemberScreen(StaffScreen):
         Binding("t", "transfer", "Transfer", id="roster.transfer"),
         Binding("e", "correct", "Correct", id="roster.correct"),
         Binding("d", "deregister", "Deregister", id="roster.deregister"),
+        Binding("c", "contact", "Show contact", id="member.contact"),
         Binding("a", "account", "Account", id="staff.account"),
     ]
 
@@ -60,6 +66,8 @@ class MemberScreen(StaffScreen):
         super().__init__()
         self.member_id = member_id
         self.view: MemberView | None = None
+        #: Contact details the user asked to see (in clear), while this screen is open.
+        self.contact: dict[str, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,6 +89,8 @@ class MemberScreen(StaffScreen):
 
     def after_write(self, receipt: Receipt | None) -> None:
         if receipt is not None:
+            self.contact = None  # what was shown may have just been corrected
+            self.refresh_bindings()
             self.load()
 
     @work(thread=True, exclusive=True, group="member")
@@ -136,7 +146,7 @@ class MemberScreen(StaffScreen):
             ("name", d.name if not d.erased else t("member.erased")),
             ("gender", label("gender", d.gender)),
             ("birth_date", d.birth_date or ""),
-            ("phone", d.phone or ""),
+            ("phone", self.contact_field(d, "phone", d.phone)),
             ("id_number", d.id_number_masked or "—"),
             ("joined_party_on", d.joined_party_on.isoformat()),
             ("community_id", community.name if community else ""),
@@ -164,10 +174,18 @@ class MemberScreen(StaffScreen):
         width = max(Text(field_label(key)).cell_len for key, _ in pairs[::2])
         address.add_column(style="dim", no_wrap=True, min_width=width)
         address.add_column(ratio=1)
-        address.add_row(Text(field_label("address")), Text(d.address or ""))
+        address.add_row(Text(field_label("address")), Text(self.contact_field(d, "address", None)))
         self.query_one("#member-details", Static).update(Group(grid, address))
         self.show_links(view)
         self.show_history(view)
+
+    def contact_field(self, d: MemberDetail, field: str, masked: str | None) -> str:
+        """A contact detail as shown: in clear once asked for, else masked or hidden."""
+        if d.erased:
+            return ""
+        if self.contact is not None:
+            return self.contact.get(field) or ""
+        return masked or t("member.contact_hidden")
 
     def show_links(self, view: MemberView) -> None:
         table: DataTable[Text] = self.query_one("#member-links", DataTable)
@@ -226,6 +244,15 @@ class MemberScreen(StaffScreen):
     # -- actions ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "contact":
+            principal = self.yimai.principal
+            if principal is None or not principal.can(Permission.PERSONAL_REVEAL):
+                return False
+            if self.contact is not None:  # shown already
+                return False
+            if self.view is None or self.view.detail.erased:
+                return None
+            return True
         if action in self.WRITES:
             if not self.can_write:
                 return False
@@ -246,6 +273,17 @@ class MemberScreen(StaffScreen):
     def action_correct(self) -> None:
         if self.view is not None:
             self.open_correct(self.view.detail.id, self.view.detail.name)
+
+    def action_contact(self) -> None:
+        if self.view is not None:
+            d = self.view.detail
+            self.app.push_screen(RevealContactScreen(d.id, d.name), self.contact_shown)
+
+    def contact_shown(self, receipt: Receipt | None) -> None:
+        if isinstance(receipt, DisclosedContact):
+            self.contact = dict(receipt.fields)
+            self.show()
+            self.refresh_bindings()
 
     def action_deregister(self) -> None:
         if self.view is not None:

@@ -22,31 +22,32 @@ from domain import validation as v
 from domain.access import Permission, Principal
 from domain.application import Yimai
 from domain.errors import InvalidInputError, NotFoundError
-from domain.personal import is_sealed
+from domain.personal import ERASED, is_sealed
 
 SEALED = "[sealed]"
 
 
-def plain(value: Any) -> Any:
-    """A JSON-friendly copy of an aggregate's attribute value."""
+def plain(value: Any, sealed: str = SEALED) -> Any:
+    """A JSON-friendly copy of an aggregate's attribute value; a sealed blob reads
+    `sealed` ("[erased]" for an erased subject's record)."""
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
-        return SEALED if is_sealed(value) else value
+        return sealed if is_sealed(value) else value
     if isinstance(value, Enum):
-        return plain(value.value)
+        return plain(value.value, sealed)
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(plain(k)): plain(val) for k, val in value.items()}
+        return {str(plain(k, sealed)): plain(val, sealed) for k, val in value.items()}
     if isinstance(value, set | frozenset):
-        return sorted((plain(x) for x in value), key=str)
+        return sorted((plain(x, sealed) for x in value), key=str)
     if isinstance(value, list | tuple):
-        return [plain(x) for x in value]
+        return [plain(x, sealed) for x in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return plain(dataclasses.asdict(value))
+        return plain(dataclasses.asdict(value), sealed)
     return str(value)
 
 
@@ -76,8 +77,9 @@ def aggregate_state(
         raise NotFoundError("record", ident) from None
     if version is not None and aggregate.version != version:
         raise NotFoundError("version", f"{ident} has no version {version}")
+    sealed = ERASED if app.is_erased(ident) else SEALED
     state = {
-        name: plain(value)
+        name: plain(value, sealed)
         for name, value in sorted(vars(aggregate).items())
         if not name.startswith("_")
     }

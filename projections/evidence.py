@@ -153,11 +153,12 @@ def _moment(name: str, value: date | datetime | str, tz: tzinfo, *, end: bool) -
             raise EvidenceError(
                 "is not a date (YYYY-MM-DD) or a date and time (ISO 8601)", name
             ) from None
+    day = value.date() if isinstance(value, datetime) else value
+    if not date(1900, 1, 2) <= day <= date(9000, 1, 1):
+        raise EvidenceError("is out of range (1900 to 9000)", name)
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=tz)
         return moment + timedelta(microseconds=1) if end else moment
-    if not date(1900, 1, 1) <= value <= date(9000, 1, 1):
-        raise EvidenceError("is out of range", name)
     day = value + timedelta(days=1) if end else value
     return datetime.combine(day, time(), tzinfo=tz)
 

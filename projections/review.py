@@ -147,9 +147,14 @@ class Review:
             UTC
         ) - timedelta(microseconds=1)
 
-    def moment(self, when: date | datetime | str, field: str = "date") -> Moment:
-        """The books as of a day's end or an instant: the last commit at or before it."""
-        at = self._instant(when, field)
+    def moment(
+        self, when: date | datetime | str, field: str = "date", *, start: bool = False
+    ) -> Moment:
+        """The books as of a day's end or an instant: the last commit at or before it.
+
+        With `start`, a day means its beginning (the end of the day before): a period
+        "since 1 March" includes 1 March."""
+        at = self._instant(when, field, start)
         stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
         with self.db.read.connect() as conn:
             position = conn.execute(
@@ -157,18 +162,24 @@ class Review:
             ).scalar()
         return Moment(at, int(position or 0))
 
-    def _instant(self, when: date | datetime | str, field: str) -> datetime:
+    def _instant(self, when: date | datetime | str, field: str, start: bool) -> datetime:
         if isinstance(when, str):
             text = when.strip()
             try:
                 when = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
             except ValueError:
                 raise InvalidInputError(field, "is not a date (YYYY-MM-DD) or time") from None
+        day = when.date() if isinstance(when, datetime) else when
+        if not date(1900, 1, 2) <= day <= date(9000, 1, 1):
+            raise InvalidInputError(field, "is out of range (1900 to 9000)")
         if isinstance(when, datetime):
-            return when if when.tzinfo else when.replace(tzinfo=self.tz)
-        if not date(1900, 1, 1) <= when <= date(9000, 1, 1):
-            raise InvalidInputError(field, "is out of range")
-        return self.end_of(when)
+            return (when if when.tzinfo else when.replace(tzinfo=self.tz)).astimezone(UTC)
+        return self.end_of(when - timedelta(days=1) if start else when)
+
+    @staticmethod
+    def check_order(since: Moment | None, until: Moment | None) -> None:
+        if since is not None and until is not None and until.at < since.at:
+            raise InvalidInputError("until", "is before since")
 
     def _ready(self, position: int) -> None:
         self.wait_for(position)
@@ -199,8 +210,7 @@ class Review:
         tables = MODELS.get(model)
         if tables is None:
             raise InvalidInputError("model", f"is one of {', '.join(MODELS)}")
-        if until.at < since.at or until.position < since.position:
-            raise InvalidInputError("until", "is before since")
+        self.check_order(since, until)
         check_page(0, limit)
         self._ready(until.position)
         changes: list[dict[str, Any]] = []
@@ -359,12 +369,15 @@ class Review:
         event type like `Request.Claimed`, or an aggregate like `Request`)."""
         actor.require(Permission.AUDIT_READ)
         check_page(offset, limit)
+        self.check_order(since, until)
         where = [timeline.c.actor == v.text("username", username, max_len=64)]
         where += self._between(since, until)
         if kind:
             kind = v.text("kind", kind, max_len=64)
             where.append(
-                timeline.c.event == kind if "." in kind else timeline.c.event.like(f"{kind}.%")
+                timeline.c.event == kind
+                if "." in kind
+                else timeline.c.event.startswith(f"{kind}.", autoescape=True)
             )
         total, rows = self._events(where, timeline.c.position.desc(), offset, limit)
         return Page(rows, total, offset, limit)
@@ -399,6 +412,7 @@ class Review:
         since: Moment | None,
         until: Moment | None,
     ) -> list[Any]:
+        self.check_order(since, until)
         chosen = [x for x in (entity, username) if x]
         if len(chosen) > 1:
             raise InvalidInputError("entity", "choose an entity or an account, not both")
@@ -502,6 +516,8 @@ class Review:
         if version is not None and moment is not None:
             raise InvalidInputError("version", "give a version or a time, not both")
         if moment is not None:
+            # Which version stood when is a question of the audit (it tells positions).
+            actor.require(Permission.AUDIT_READ)
             version = self.version_at(ident, moment.position)
             if version == 0:
                 # Checked for rights first: existence says nothing to the unentitled.

@@ -189,6 +189,10 @@ class SQLKeyStore:
         finally:
             conn.exec_driver_sql(f"PRAGMA secure_delete={int(before or 0)}")
 
+    def purge(self) -> bool:
+        """Make deleted bytes leave the storage files now (see `destroy_keys`)."""
+        return self._purge()
+
     def _purge(self) -> bool:
         if self.db.is_sqlite:
             return self._checkpoint()

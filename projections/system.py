@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from domain.access import SYSTEM, Role
+from domain.access import SYSTEM, Principal, Role
 from domain.application import Yimai
-from domain.dto import Receipt
+from domain.dto import ErasureReceipt, Receipt
 from projections.accounts import AccountsProjection, SQLAlchemyAccountsView
 from projections.config import Settings
 from projections.db import Database, create_schema, open_database
@@ -108,6 +109,18 @@ class System:
         self.app.seed_categories(actor=SYSTEM)
         self.app.seed_rules(actor=SYSTEM)
         return receipt
+
+    def erase_person(
+        self, subject_id: UUID | str, reason: str, *, actor: Principal
+    ) -> ErasureReceipt:
+        """Erase a person, then let the read models blank what they had opened and make
+        the freed bytes leave the files: the key store purged once when the keys went,
+        before the read models' blanks were written, so it purges again after them."""
+        receipt = self.app.erase_person(subject_id, reason, actor=actor)
+        self.runner.wait_for(receipt.position)
+        keys = self.app.personal.keys
+        purged = keys.purge() if isinstance(keys, SQLKeyStore) else receipt.purged
+        return dataclasses.replace(receipt, purged=purged)
 
     def shutdown(self) -> None:
         self.seal.stop()

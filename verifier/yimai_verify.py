@@ -39,7 +39,7 @@ import sys
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Self, TypeGuard
@@ -1398,6 +1398,13 @@ def _check_range(
         moment = event_time(after.state)
         if moment is not None and end is not None and moment >= end:
             report.ok(f"range: the event after the run (leaf {last + 1}) is dated after it")
+        elif moment is not None and end is not None and moment < end - CUT_TOLERANCE:
+            # Yimai's clock never goes back along the log and an event is dated moments
+            # before its save: an event saved after the range is not dated well inside it.
+            report.fail(
+                f"range: the run was cut at its end: the event after it (leaf {last + 1}) "
+                f"is dated {moment.isoformat()}, inside the range ({_range_text(start, end)})"
+            )
         else:
             report.note(
                 f"the event after the run (leaf {last + 1}) is dated within the range or "
@@ -1408,6 +1415,11 @@ def _check_range(
         "a range is the events saved in it, as the commit index records them; that index "
         "is not sealed, so the ends of the run are checked only by the events' own dates"
     )
+
+
+#: How far inside a range the event after its run may be dated (it was dated moments
+#: before its save, which came after the range ended).
+CUT_TOLERANCE = timedelta(minutes=5)
 
 
 def _verify_evidence_document(

@@ -198,7 +198,7 @@ def read_trail(
     page = review.trail(
         username,
         actor=actor,
-        since=review.moment(since, "since") if since else None,
+        since=review.moment(since, "since", start=True) if since else None,
         until=review.moment(until, "until") if until else None,
         kind=kind,
         offset=offset,
@@ -308,7 +308,7 @@ def read_diff(
     review = system.review
     diff = review.diff(
         model,
-        review.moment(since, "since"),
+        review.moment(since, "since", start=True),
         review.moment(until, "until"),
         actor=actor,
         community_id=community_id,
@@ -320,7 +320,7 @@ def read_diff(
 def _selection(system: Any, since: str | None, until: str | None) -> dict[str, Any]:
     review = system.review
     return {
-        "since": review.moment(since, "since") if since else None,
+        "since": review.moment(since, "since", start=True) if since else None,
         "until": review.moment(until, "until") if until else None,
     }
 

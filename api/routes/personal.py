@@ -27,7 +27,7 @@ def erase_person(body: ErasureCreate, system: SystemDep, actor: ActorDep) -> Era
     destroyed (a household's also those of its requests and micro-wishes). Their events
     stay; their fields read "[erased]" everywhere. Run again, it finishes an erasure that
     was cut short; otherwise 409 `already_erased`."""
-    receipt = system.app.erase_person(body.subject_id, body.reason, actor=actor)
+    receipt = system.erase_person(body.subject_id, body.reason, actor=actor)
     return ErasurePublic.model_validate(receipt)
 
 

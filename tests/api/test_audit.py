@@ -126,6 +126,9 @@ def test_a_replay_steps_through_a_record_with_the_state_before_and_after(
         "Member.Transferred",
         "Request.Classified",
     ]
+    # "since" a day includes that day: the same three from the second day alone.
+    same = get(client, tokens, "/audit/replays/steps", since=day2, until=day2)
+    assert [s["position"] for s in same["items"]] == [s["position"] for s in day["items"]]
     by_account = get(client, tokens, "/audit/replays/steps/2", account="supervisor", since=day1)
     assert by_account["event"]["event"] == "Request.Classified"
     assert by_account["changed"]["state"] == ["placed", "classified"]
@@ -151,5 +154,15 @@ def test_looking_back_is_refused_without_the_right_and_bad_input_names_its_field
     both = get(client, tokens, "/audit/replays/steps", 422, entity=str(roster.member), account="x")
     assert "entity" in str(both)
     get(client, tokens, "/audit/replays/steps/999", 404, entity=str(roster.member))
+    for far in ("0001-01-01T00:00:00", "9999-12-31T23:59:59", "0001-01-01"):
+        assert "at" in str(get(client, tokens, "/audit/as-of/roster", 422, at=far))
+    backwards = get(
+        client, tokens, "/audit/replays/steps", 422, since="2026-03-01", until="2026-02-01"
+    )
+    assert "until" in str(backwards)
+    # A kind is a name, not a pattern.
+    assert get(client, tokens, "/audit/trails/supervisor", kind="%")["total"] == 0
+    # Which version stood at a moment is the audit's question, not every reader's.
+    expect(client.get(f"/audit/records/{roster.member}?at=2026-01-01", headers=tokens.clerk), 403)
     get(client, tokens, "/audit/records/3f0e9c1a-1111-4222-8333-944455556666", 404)
     get(client, tokens, f"/audit/records/{roster.member}", 404, version=99)

@@ -155,6 +155,23 @@ def test_a_range_cut_at_either_end_is_found(bundles: dict[str, Bundle], demo: De
         refused(forged, demo)
     )
 
+    # The last events left out, the first of them shown as the event after the run: it
+    # is dated well inside the range, and nothing saved after a range is.
+    def cut_the_tail(bundle: Bundle) -> None:
+        last = event_time(base64.b64decode(bundle["events"][-1]["state"]))
+        assert last is not None
+        while True:  # the events of the range's last hour
+            dropped = bundle["events"].pop()
+            moment = event_time(base64.b64decode(dropped["state"]))
+            assert moment is not None
+            if moment < last - timedelta(hours=1):
+                break
+        bundle["boundary"]["after"] = dropped
+
+    forged = changed(bundles, "range", cut_the_tail)
+    refit(forged)
+    assert "the run was cut at its end" in refused(forged, demo)
+
     # An open-ended range must reach the end of the log its checkpoint signs.
     forged = changed(bundles, "open", lambda b: b["events"].pop())
     refit(forged)

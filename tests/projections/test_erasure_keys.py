@@ -92,7 +92,7 @@ def secure_delete_off(system: System) -> None:
     SQLITE_SECURE_DELETE (Debian's has it on): the key store must not rely on it."""
     system.db.write.dispose()
 
-    @event.listens_for(system.db.write, "connect")
+    @event.listens_for(system.db.write, "connect", insert=True)
     def _off(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.execute("PRAGMA secure_delete=OFF")
 
@@ -112,9 +112,12 @@ def test_an_erased_key_is_gone_from_the_sqlite_files(tmp_path: Path, build: str)
         key, other_key = key_of(system, erased), key_of(system, kept)
         system.runner.catch_up()
 
-        receipt = system.app.erase_person(erased, "本人申请删除", actor=admin)
+        receipt = system.erase_person(erased, "本人申请删除", actor=admin)
 
         assert receipt.purged
+        # The read models have blanked her name and phone, and those bytes are gone too.
+        opened = ["成员3".encode(), b"13800000003"]
+        assert [holding(files_of(db), b) for b in opened] == [[], []]
         # While every process still has the file open: neither the file nor the log
         # holds the key; another member's key is found where keys are (the search works).
         files = files_of(db)
@@ -125,6 +128,8 @@ def test_an_erased_key_is_gone_from_the_sqlite_files(tmp_path: Path, build: str)
         system.shutdown()
     files = files_of(db)
     assert holding(files, key) == []
+    assert [holding(files, b) for b in opened] == [[], []]
+    assert holding(files, "成员4".encode()) == [db.name]
     assert holding(files, other_key) == [db.name]
     # Her events are still there, byte for byte, and their sealed fields with them.
     assert holding(files, stored_state(db, erased)) == [db.name]

@@ -29,7 +29,7 @@ from domain import validation as v
 from domain.access import Permission, Principal
 from domain.application import Yimai
 from domain.errors import InvalidInputError, NotFoundError
-from domain.review import aggregate_state, event_entry
+from domain.review import aggregate_state, event_entry, plain
 from projections.db import Database
 from projections.history import VALID_FROM, VALID_TO, as_of, history_of, key_column, rebase
 from projections.points import entries, ledgers, periods
@@ -120,14 +120,6 @@ class Moment:
 
     def to_dict(self) -> dict[str, Any]:
         return {"at": self.at, "position": self.position}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 class Review:
@@ -326,7 +318,7 @@ class Review:
             ):
                 continue
             fields = {
-                c: [_plain(old.get(c)) if old else None, _plain(new.get(c))]
+                c: [plain(old.get(c)) if old else None, plain(new.get(c))]
                 for c in new
                 if c not in (VALID_FROM, VALID_TO)
                 and c not in personal
@@ -338,7 +330,7 @@ class Review:
             out.append(
                 {
                     "table": table.name,
-                    "key": _plain(k),
+                    "key": plain(k),
                     "change": "added" if old is None else "changed",
                     "fields": fields,
                     "by": {

@@ -11,8 +11,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -22,7 +21,6 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
 
 from domain.privacy import ErasedError
 from projections.db import Database, UTCDateTime, metadata
@@ -107,8 +105,9 @@ class SQLKeyStore:
     a person, this one can no longer open them either (measured: no cost on a rebuild,
     whose projections read a batch's keys in one query; docs/decisions.md §11).
     A destroyed key leaves a tombstone, so no new key is ever made for that subject.
-    On SQLite the key table is written with `secure_delete` on, so a deleted key's bytes
-    are zeroed in the page, and the write-ahead log is then checkpointed and truncated,
+    On SQLite every connection runs with `secure_delete` on (`projections.db`), so a
+    deleted key's bytes are zeroed in the page, and the write-ahead log is then
+    checkpointed and truncated,
     so no older copy of the page survives in the files.
     """
 
@@ -144,8 +143,7 @@ class SQLKeyStore:
                 if tombstone is not None:
                     raise ErasedError()
                 key = AESGCM.generate_key(bit_length=256)
-                with self._secure_delete(conn):
-                    conn.execute(subject_keys.insert().values(subject_id=subject_id, key=key))
+                conn.execute(subject_keys.insert().values(subject_id=subject_id, key=key))
         return key
 
     def destroy_key(self, subject_id: UUID) -> None:
@@ -159,7 +157,7 @@ class SQLKeyStore:
         if not wanted:
             return True
         now = datetime.now(UTC)
-        with self.db.write.begin() as conn, self._secure_delete(conn):
+        with self.db.write.begin() as conn:
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
                 conn.execute(subject_keys.delete().where(subject_keys.c.subject_id.in_(chunk)))
@@ -174,20 +172,6 @@ class SQLKeyStore:
                 if fresh:
                     conn.execute(erased_subjects.insert(), fresh)
         return self._purge()
-
-    @contextmanager
-    def _secure_delete(self, conn: Connection) -> Iterator[None]:
-        """SQLite zeroes what this connection deletes or moves in a page meanwhile (the
-        key table is only ever written so; other tables keep the connection's setting)."""
-        if not self.db.is_sqlite:
-            yield
-            return
-        before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
-        conn.exec_driver_sql("PRAGMA secure_delete=ON")
-        try:
-            yield
-        finally:
-            conn.exec_driver_sql(f"PRAGMA secure_delete={int(before or 0)}")
 
     def purge(self) -> bool:
         """Make deleted bytes leave the storage files now (see `destroy_keys`)."""

@@ -194,15 +194,13 @@ def read_trail(
     limit: Limit = 50,
 ) -> TrailPublic:
     """Everything one staff account did, newest first."""
-    review = system.review
-    page = review.trail(
+    page = system.review.trail(
         username,
         actor=actor,
-        since=review.moment(since, "since", start=True) if since else None,
-        until=review.moment(until, "until") if until else None,
         kind=kind,
         offset=offset,
         limit=limit,
+        **_selection(system, since, until),
     )
     return TrailPublic.model_validate(page)
 

@@ -19,7 +19,7 @@ from domain.errors import (
     RuleViolationError,
     ThrottledError,
 )
-from tui.i18n import colon, has, join, label, language, t
+from tui.i18n import REASONS, colon, has, join, label, language, t
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def reason(text: str) -> str:
     """A validation reason in the current language (English as the domain said it)."""
     if language() == "en":
         return text
-    key = _REASONS.get(text)
+    key = _REASONS.get(text) or REASONS.get(text)
     if key:
         return t(key)
     for pattern, key in _PATTERNS:

@@ -8,6 +8,8 @@ labels under `<kind>.<value>`; `label(kind, value)` reads them.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -123,8 +125,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- command palette -----------------------------------------------------------------
     "palette.placeholder": ("搜索命令…", "Search for commands…"),
     "palette.key": ("快捷键 {key}", "Key {key}"),
-    "palette.roster": ("花名册", "Roster"),
-    "palette.roster.help": ("回到组织树和党员列表", "Back to the organization tree and members"),
     "palette.account": ("账号菜单", "Account menu"),
     "palette.account.help": ("修改密码、切换语言、退出登录", "Password, language, log out"),
     "palette.password": ("修改密码", "Change password"),
@@ -437,3 +437,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status.open": ("正常", "Open"),
     "status.closed": ("已撤销", "Closed"),
 }
+
+
+def _merge_area_texts() -> None:
+    """Add each area's texts (`tui/text/<area>.py`: TEXT, REASONS) to the catalogue.
+
+    Each screen area keeps its strings in its own module; a key defined twice is a
+    mistake, caught when the app starts.
+    """
+    from tui import text
+
+    for module_info in sorted(pkgutil.iter_modules(text.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"tui.text.{module_info.name}")
+        for key, entry in getattr(module, "TEXT", {}).items():
+            if key in CATALOGUE:
+                where = f"tui.text.{module_info.name}"
+                raise RuntimeError(f"text key {key!r} is defined twice ({where})")
+            CATALOGUE[key] = entry
+        for english, key in getattr(module, "REASONS", {}).items():
+            if english in REASONS:
+                raise RuntimeError(f"reason {english!r} is mapped twice")
+            REASONS[english] = key
+
+
+#: Exact English reasons the domain gives, by catalogue key, added by area modules
+#: (tui.errors holds the roster's own).
+REASONS: dict[str, str] = {}
+
+_merge_area_texts()

@@ -75,18 +75,32 @@ def text_of(pilot: Pilot[Any], selector: str) -> str:
     return console.export_text()
 
 
-async def log_in(pilot: Pilot[Any], username: str, password: str) -> None:
-    """Log in from the login screen and wait for the roster to show its members."""
+async def log_in(
+    pilot: Pilot[Any], username: str, password: str, section: str | None = "roster"
+) -> None:
+    """Log in from the login screen, then open `section` by its key (None: stay home).
+
+    For the roster, wait until it shows its members.
+    """
     from tui.screens.login import LoginScreen
     from tui.screens.roster import RosterScreen
+    from tui.sections import BY_NAME
 
+    app = pilot.app
+    assert isinstance(app, YimaiApp)
     login = await on_screen(pilot, LoginScreen)
     login.query_one("#username", Input).value = username
     login.query_one("#password", Input).value = password
     login.query_one("#password", Input).focus()
     await pilot.press("enter")
-    roster = await on_screen(pilot, RosterScreen)
-    await until(pilot, lambda: roster.found is not None)
+    await until(pilot, lambda: app.principal is not None and app.current_mode != "gate")
+    await settle(pilot)
+    if section is not None and app.current_mode != section:
+        await pilot.press(BY_NAME[section].key)
+        await until(pilot, lambda: app.current_mode == section)
+    if section == "roster":
+        roster = await on_screen(pilot, RosterScreen)
+        await until(pilot, lambda: roster.found is not None)
     await settle(pilot)
 
 

@@ -147,6 +147,10 @@ def test_a_logged_in_person_can_log_out_back_to_the_login(sqlite_system: System)
             login = await on_screen(pilot, LoginScreen)
             assert app.principal is None
             assert login.query_one("#username", Input).value == "admin"
-            assert len(app.screen_stack) == 2
+            assert len(app.screen_stack) == 2  # the gate and the login
+            assert app.current_mode == "gate"
+            # Every section closed with the session: logging in again opens fresh ones.
+            await log_in(pilot, "admin", ADMIN_PASSWORD)
+            assert len(app.screen_stack) == 1
 
     run(story)

@@ -56,6 +56,8 @@ NAMESPACES = [
     "select",
     "setup",
 ]
+# Every namespace an area's texts use (tui/text/*.py) is checked too.
+NAMESPACES = sorted(set(NAMESPACES) | {k.split(".", 1)[0] for k in i18n.CATALOGUE})
 KEY = re.compile(r"""["']((?:""" + "|".join(NAMESPACES) + r""")\.[A-Za-z0-9_.\-]+)["']""")
 BINDING_ID = re.compile(r"""id=["']([a-z]+\.[a-z0-9\-]+)["']""")
 

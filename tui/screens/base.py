@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -20,12 +21,13 @@ from domain.access import Permission, Principal
 from domain.dto import Receipt
 from domain.errors import InvalidInputError
 from projections.system import System
+from tui import i18n
 from tui.errors import describe
 from tui.i18n import t
 from tui.messages import CommandDone, CommandRefused
 from tui.widgets.field import Field
 from tui.widgets.footer import YimaiFooter
-from tui.widgets.localized import Tr, TrButton, localize_bindings
+from tui.widgets.localized import Tr, TrButton, localize_bindings, relabel_tree
 
 if TYPE_CHECKING:
     from tui.app import YimaiApp
@@ -35,10 +37,24 @@ T = TypeVar("T")
 
 
 class YimaiScreen(Screen[None]):
-    """A full screen of the Yimai app."""
+    """A full screen of the Yimai app.
+
+    A screen out of view when the language was switched (another section's) relabels
+    itself when it comes back.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown_language = i18n.language()
 
     def on_mount(self) -> None:
         localize_bindings(self)
+
+    def on_screen_resume(self) -> None:
+        if self.shown_language != i18n.language():
+            self.shown_language = i18n.language()
+            relabel_tree(self)
+            self.refresh_bindings()
 
     @property
     def yimai(self) -> YimaiApp:
@@ -50,7 +66,26 @@ class YimaiScreen(Screen[None]):
 
 
 class StaffScreen(YimaiScreen):
-    """A screen for a logged-in member of staff."""
+    """A screen for a logged-in member of staff.
+
+    It follows the read models: while in view, `read_models_advanced` runs as other
+    stations work; out of view (another section, a screen over it) it runs once the
+    screen comes back.
+    """
+
+    #: The app's read-model generation this screen last showed.
+    seen_generation = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        with contextlib.suppress(Exception):  # made outside a running app (a test)
+            self.seen_generation = self.yimai.read_models_generation
+
+    def on_screen_resume(self) -> None:
+        generation = self.yimai.read_models_generation
+        if self.seen_generation < generation and self.yimai.principal is not None:
+            self.seen_generation = generation
+            self.read_models_advanced()
 
     @property
     def principal(self) -> Principal:

@@ -17,7 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from domain.access import Permission
 from domain.dto import DisclosedContact, HistoryEntry, MemberDetail, Receipt
@@ -31,6 +31,7 @@ from tui.screens.base import StaffScreen
 from tui.screens.forms import RevealContactScreen
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr
+from tui.widgets.section_bar import SectionBar
 
 
 @dataclass
@@ -70,7 +71,7 @@ class MemberScreen(StaffScreen):
         self.contact: dict[str, str | None] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SectionBar()
         with VerticalScroll(id="member-body"):
             yield Tr("member.details", classes="section-title")
             yield Static(t("form.loading"), id="member-details")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Input, Static, Tree
+from textual.widgets import DataTable, Input, Static, Tree
 from textual.worker import get_current_worker
 
 from projections.roster import MemberRow, UnitNode
@@ -24,6 +24,7 @@ from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import TrInput
 from tui.widgets.member_table import MemberTable
 from tui.widgets.org_tree import OrgTree
+from tui.widgets.section_bar import SectionBar
 
 #: Rows shown at once; a search narrows further.
 MEMBER_LIMIT = 500
@@ -60,7 +61,7 @@ class RosterScreen(StaffScreen):
         self.members_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SectionBar()
         with Horizontal(id="roster-body"):
             yield OrgTree(id="org-tree")
             with Vertical(id="member-pane"):

@@ -53,6 +53,11 @@ class Settings:
     signing_key_path: str | None = None
     #: The sealer signs a checkpoint each time this many more events are sealed.
     checkpoint_every: int = 1000
+    #: Argon2id cost of new password hashes: passes, and memory in KiB (the library's
+    #: defaults, about a tenth of a second here). Existing hashes keep the cost they
+    #: were made with. Tests lower it; production should not.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -78,6 +83,8 @@ class Settings:
             ("YIMAI_STAR_CAP", "star_cap"),
             ("YIMAI_EXCELLENT_PER_BRANCH", "excellent_per_branch"),
             ("YIMAI_CHECKPOINT_EVERY", "checkpoint_every"),
+            ("YIMAI_PASSWORD_TIME_COST", "password_time_cost"),
+            ("YIMAI_PASSWORD_MEMORY_KIB", "password_memory_kib"),
         ):
             if env.get(key):
                 try:
@@ -102,6 +109,10 @@ class Settings:
             raise ConfigError("YIMAI_NAME_MASK must be 'middle', 'given' or 'none'")
         if self.checkpoint_every < 1:
             raise ConfigError("YIMAI_CHECKPOINT_EVERY must be at least 1")
+        if not 1 <= self.password_time_cost <= 100:
+            raise ConfigError("YIMAI_PASSWORD_TIME_COST must be from 1 to 100")
+        if not 64 <= self.password_memory_kib <= 4_194_304:
+            raise ConfigError("YIMAI_PASSWORD_MEMORY_KIB must be from 64 to 4194304")
         self.url  # noqa: B018  (validate early)
         self.tzinfo  # noqa: B018
 

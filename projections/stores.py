@@ -224,10 +224,17 @@ class SQLKeyStore:
 class SQLCredentialStore:
     """Argon2 password hashes and a failed-login window per user name."""
 
-    def __init__(self, db: Database, window_seconds: int = 900) -> None:
+    def __init__(
+        self,
+        db: Database,
+        window_seconds: int = 900,
+        *,
+        time_cost: int = 3,
+        memory_kib: int = 65536,
+    ) -> None:
         self.db = db
         self.window = window_seconds
-        self.hasher = PasswordHash((Argon2Hasher(),))
+        self.hasher = PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib),))
         self._dummy_hash: str | None = None
 
     @property

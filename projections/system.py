@@ -139,7 +139,12 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
     system.app = Yimai(
         eventsourcing_env(settings),
         keys=SQLKeyStore(db, secrets),
-        credentials=SQLCredentialStore(db, settings.login_window_seconds),
+        credentials=SQLCredentialStore(
+            db,
+            settings.login_window_seconds,
+            time_cost=settings.password_time_cost,
+            memory_kib=settings.password_memory_kib,
+        ),
         occupancy=_CaughtUpOccupancy(system),
         tz=settings.tzinfo,
         unit_claim_limit=settings.unit_claim_limit,

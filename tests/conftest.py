@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -23,6 +24,9 @@ from projections.system import System, open_system
 PG_ENV = "YIMAI_TEST_POSTGRES_URL"
 ADMIN_PASSWORD = "admin-pass"
 PASSWORD = "pass-1234"
+#: Tests hash passwords at the lowest Argon2 cost: the cost is not what they test, and
+#: at the default each account costs about a tenth of a second to open or log in.
+FAST_PASSWORDS: dict[str, Any] = {"password_time_cost": 1, "password_memory_kib": 64}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,6 +36,9 @@ def _outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     never in the repository."""
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(tmp_path_factory.mktemp("cwd"))
+        # The same for every `yimai` a test runs (Settings.from_env reads these).
+        patch.setenv("YIMAI_PASSWORD_TIME_COST", str(FAST_PASSWORDS["password_time_cost"]))
+        patch.setenv("YIMAI_PASSWORD_MEMORY_KIB", str(FAST_PASSWORDS["password_memory_kib"]))
         yield
 
 
@@ -75,7 +82,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def make_system(url: str) -> System:
-    return open_system(Settings(database_url=url))
+    return open_system(Settings(database_url=url, **FAST_PASSWORDS))
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 from uuid import uuid4
 
+import pytest
+
+from projections.config import ConfigError, Settings
 from projections.stores import SecretStore, SQLCredentialStore, SQLKeyStore
 from projections.system import System
 
@@ -72,3 +75,23 @@ def test_failures_outside_the_window_are_forgotten(system: System) -> None:
     store = SQLCredentialStore(system.db, window_seconds=0)
     store.record_failure("wang.li")
     assert store.failures("wang.li") == (0, 0.0)
+
+
+def test_the_password_cost_is_a_setting_and_old_hashes_still_verify(system: System) -> None:
+    """A hash keeps the cost it was made with: lowering or raising the setting never
+    locks anyone out."""
+    strong = SQLCredentialStore(system.db)
+    strong.set_password("alice", "correct horse")
+    cheap = SQLCredentialStore(system.db, time_cost=1, memory_kib=64)
+    assert cheap.verify_password("alice", "correct horse")
+    assert not cheap.verify_password("alice", "wrong horse")
+    cheap.set_password("bob", "battery staple")
+    assert strong.verify_password("bob", "battery staple")
+    settings = Settings.from_env(
+        {"YIMAI_PASSWORD_TIME_COST": "2", "YIMAI_PASSWORD_MEMORY_KIB": "1024"}
+    )
+    assert (settings.password_time_cost, settings.password_memory_kib) == (2, 1024)
+    assert (Settings().password_time_cost, Settings().password_memory_kib) == (3, 65536)
+    for bad in ({"password_time_cost": 0}, {"password_memory_kib": 8}):
+        with pytest.raises(ConfigError, match="YIMAI_PASSWORD"):
+            Settings(**bad)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from domain.base import acting_as
 from domain.roster import HouseholdLink
 from projections.config import Settings
 from projections.system import System, open_system
-from tests.conftest import Org, Staff, household_draft, member_draft
+from tests.conftest import FAST_PASSWORDS, Org, Staff, household_draft, member_draft
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +28,7 @@ def seal_settings(url: str, tmp_path: Path, every: int = 16) -> Settings:
         database_url=url,
         signing_key_path=str(tmp_path / "signing.key"),
         checkpoint_every=every,
+        **FAST_PASSWORDS,
     )
 
 

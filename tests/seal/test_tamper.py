@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from cli.main import main
 from projections.config import Settings
 from projections.system import open_system
-from tests.conftest import Prepared
+from tests.conftest import FAST_PASSWORDS, Prepared
 from tests.seal.conftest import add_contacts
 from verifier.yimai_verify import leaf_bytes, leaf_hash
 
@@ -48,7 +48,7 @@ def sealed(
     monkeypatch.delenv("YIMAI_DATABASE_URL", raising=False)
     _, staff, org = prepared_templates.built["sqlite"]
     url = prepared_sqlite_url
-    system = open_system(Settings(database_url=url, checkpoint_every=EVERY))
+    system = open_system(Settings(database_url=url, checkpoint_every=EVERY, **FAST_PASSWORDS))
     try:
         system.seal.ensure_key()
         add_contacts(system, staff, org, 60, per_save=20)

@@ -7,18 +7,21 @@ stay in the domain.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
 from textual import on, work
 from textual.widget import Widget
-from textual.widgets import Select
+from textual.widgets import Select, Static
 
 from domain.dto import MemberCorrection, MemberDetail, MemberDraft, Receipt
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, RuleViolationError
 from domain.roster import DeregistrationCause, Gender, MemberKind
 from projections.roster import UnitNode
+from tui.errors import describe, field_label, reason
+from tui.i18n import colon, has, language, t
 from tui.messages import (
     CommandDone,
     CommandRefused,
@@ -40,7 +43,60 @@ def _input(field: str, placeholder: str = "", **kw: Any) -> Field:
     return Field(field, TrInput(placeholder, id=field, compact=True, **kw))
 
 
-class _PlacementForm(FormScreen):
+#: Reasons the household, link and contact commands give, by catalogue key.
+_HOUSEHOLD_REASONS = {
+    "must be a whole number of at least 1": "household.reason.positive",
+    "is before the member was linked to the household": "household.reason.before_link",
+}
+_AT_MOST = re.compile(r"^must be at most (?P<n>\d+)$")
+
+
+def describe_roster(error: BaseException, *, user: str = "") -> str:
+    """An error of the household, link and contact commands, as staff should read it.
+
+    Their fields and rules read `household.field.*` and `household.rule.*` first (names
+    like `channel` or `note` mean other things in other areas); the rest as elsewhere.
+    """
+    if isinstance(error, InvalidInputError):
+        key = f"household.field.{error.field}"
+        name = t(key) if has(key) else field_label(error.field)
+        text = error.reason
+        if language() != "en":
+            mapped = _HOUSEHOLD_REASONS.get(text)
+            match = _AT_MOST.match(text)
+            if mapped:
+                text = t(mapped)
+            elif match:
+                text = t("household.reason.at_most", n=match["n"])
+            else:
+                text = reason(text)
+        return f"{name}{colon()}{text}"
+    if isinstance(error, RuleViolationError) and has(f"household.rule.{error.rule}"):
+        return t(f"household.rule.{error.rule}")
+    return describe(error, user=user)
+
+
+class RosterForm(FormScreen):
+    """A form of the household, link and contact commands: their own field labels and
+    error texts (describe_roster)."""
+
+    def show_error(self, error: BaseException) -> None:
+        principal = self.yimai.principal
+        text = describe_roster(error, user=principal.username if principal else "")
+        name = getattr(error, "field", None)
+        fields = self.query(f"#{name}-field") if name else None
+        if fields:
+            field = fields.first(Field)
+            field.show_error(text)
+            if field.widget.focusable:
+                field.widget.focus()
+        else:
+            box = self.query_one("#form-error", Static)
+            box.update(text)
+            box.add_class("-shown")
+
+
+class PlacementForm(FormScreen):
     """A form that places a member in a branch and group (loads the tree)."""
 
     def __init__(self) -> None:
@@ -93,7 +149,7 @@ class _PlacementForm(FormScreen):
         """Hook: forms that pick a resident unit refresh their choices."""
 
 
-class RegisterMemberScreen(_PlacementForm):
+class RegisterMemberScreen(PlacementForm):
     """Register a member: personal details, placement and kind."""
 
     TITLE_KEY = "form.register.title"
@@ -160,7 +216,7 @@ class RegisterMemberScreen(_PlacementForm):
         self.finish(message.receipt, "done.registered", name=self.member_name)
 
 
-class TransferMemberScreen(_PlacementForm):
+class TransferMemberScreen(PlacementForm):
     """Move a member to another branch or group, with the reason."""
 
     TITLE_KEY = "form.transfer.title"
@@ -375,19 +431,22 @@ class DeregisterMemberScreen(FormScreen):
         self.finish(message.receipt, "done.deregistered", name=self.member_name)
 
 
-class RevealContactScreen(FormScreen):
+class RevealContactScreen(RosterForm):
     """Ask to see a person's contact details: the reason is required, and the showing is
-    recorded (who looked, at whom, why). Closes with the details in its receipt."""
+    recorded (who looked, at whom, why). Closes with the details in its receipt.
+
+    `subject_key` names whose they are ("form.member" for a member, else a household's)."""
 
     TITLE_KEY = "form.contact.title"
 
-    def __init__(self, subject_id: UUID, name: str) -> None:
+    def __init__(self, subject_id: UUID, name: str, subject_key: str = "form.member") -> None:
         super().__init__()
         self.subject_id = subject_id
         self.subject_name = name
+        self.subject_key = subject_key
 
     def compose_header(self) -> Iterator[Widget]:
-        yield Tr("form.member", name=self.subject_name, classes="dialog-hint")
+        yield Tr(self.subject_key, name=self.subject_name, classes="dialog-hint")
         yield Tr("form.contact.hint", classes="dialog-hint")
 
     def compose_fields(self) -> Iterator[Widget]:

@@ -1,4 +1,5 @@
-"""One member: details, linked households with contact counts, and the full history.
+"""One member: details, points and stars, linked households (3+N) with their contact
+counts, and the full history.
 
 Contact details show masked (the phone) or hidden (the address) until the user asks to
 see them, saying why; the Application records each showing."""
@@ -17,18 +18,26 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from domain.access import Permission
 from domain.dto import DisclosedContact, HistoryEntry, MemberDetail, Receipt
 from domain.roster import Member
+from projections.queries import Page
 from projections.roster import UnitNode
 from tui.errors import describe, field_label
-from tui.i18n import colon, join, label, t
+from tui.i18n import colon, join, label, language, t
 from tui.messages import CommandRefused, MemberLoaded
 from tui.org import by_id, place_name
 from tui.screens.base import StaffScreen
 from tui.screens.forms import RevealContactScreen
+from tui.screens.household_forms import (
+    LinkHouseholdScreen,
+    LogContactScreen,
+    UnlinkHouseholdScreen,
+    household_name,
+)
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr
 from tui.widgets.section_bar import SectionBar
@@ -43,6 +52,21 @@ class MemberView:
     history: list[HistoryEntry]
     units: dict[UUID, UnitNode]
     resident_units: dict[UUID, str] = field(default_factory=dict)
+    #: The year the points and the contact counts are of (the station's today).
+    year: int = 0
+    #: This year's points totals (points.totals), None when the user may not read points.
+    totals: dict[str, Any] | None = None
+    #: The latest ledger entries (of any year).
+    entries: Page | None = None
+    star_cap: int = 12
+    #: Contacts logged this year, by household.
+    year_contacts: dict[UUID, int] = field(default_factory=dict)
+
+
+#: Point entries shown on the member screen (the points section has them all).
+ENTRY_LIMIT = 5
+#: Contact-log entries read to count this year's contacts (a member logs far fewer).
+CONTACT_COUNT_LIMIT = 500
 
 
 def _when(stamp: datetime) -> str:
@@ -58,10 +82,14 @@ class MemberScreen(StaffScreen):
         Binding("e", "correct", "Correct", id="roster.correct"),
         Binding("d", "deregister", "Deregister", id="roster.deregister"),
         Binding("c", "contact", "Show contact", id="member.contact"),
+        Binding("l", "link", "Link household", id="member.link"),
+        Binding("u", "unlink", "Unlink", id="member.unlink"),
+        Binding("n", "log_contact", "Log contact", id="member.log-contact"),
         Binding("a", "account", "Account", id="staff.account"),
     ]
 
-    WRITES = frozenset({"transfer", "correct", "deregister"})
+    WRITES = frozenset({"transfer", "correct", "deregister", "link", "unlink", "log_contact"})
+    ON_LINK = frozenset({"unlink", "log_contact"})
 
     def __init__(self, member_id: UUID) -> None:
         super().__init__()
@@ -75,14 +103,18 @@ class MemberScreen(StaffScreen):
         with VerticalScroll(id="member-body"):
             yield Tr("member.details", classes="section-title")
             yield Static(t("form.loading"), id="member-details")
+            yield Static("", id="member-points-title", classes="section-title")
+            yield Static("", id="member-points")
+            yield DataTable(id="member-entries", cursor_type="row", zebra_stripes=True)
             yield Tr("member.links", classes="section-title")
+            yield Static("", id="member-links-summary")
             yield DataTable(id="member-links", cursor_type="row", zebra_stripes=True)
             yield Tr("member.history", classes="section-title")
             yield DataTable(id="member-history", cursor_type="row", zebra_stripes=True)
         yield YimaiFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#member-history").focus()
+        self.query_one("#member-links").focus()
         self.load()
 
     def read_models_advanced(self) -> None:
@@ -96,10 +128,22 @@ class MemberScreen(StaffScreen):
 
     @work(thread=True, exclusive=True, group="member")
     def load(self) -> None:
-        app, roster = self.system.app, self.system.roster
+        app, roster, points = self.system.app, self.system.roster, self.system.points
         try:
             actor = self.principal
             detail = app.get_member(self.member_id, actor=actor)
+            year = app.today().year
+            totals = entries = None
+            if actor.can(Permission.POINTS_READ):
+                totals = points.totals(self.member_id, actor=actor, year=year)
+                entries = points.ledger(self.member_id, actor=actor, limit=ENTRY_LIMIT)
+            year_contacts: dict[UUID, int] = {}
+            for entry in roster.contact_log(
+                actor=actor, member_id=self.member_id, limit=CONTACT_COUNT_LIMIT
+            ):
+                if entry["on"].year == year:
+                    household = entry["household_id"]
+                    year_contacts[household] = year_contacts.get(household, 0) + 1
             view = MemberView(
                 detail=detail,
                 links=roster.member_links(self.member_id, actor=actor),
@@ -111,6 +155,11 @@ class MemberScreen(StaffScreen):
                         actor=actor, community_id=detail.community_id
                     )
                 },
+                year=year,
+                totals=totals,
+                entries=entries,
+                star_cap=self.system.settings.star_cap,
+                year_contacts=year_contacts,
             )
         except Exception as error:  # shown, not fatal: the station keeps working
             self.post_message(CommandRefused(error))
@@ -177,6 +226,7 @@ class MemberScreen(StaffScreen):
         address.add_column(ratio=1)
         address.add_row(Text(field_label("address")), Text(self.contact_field(d, "address", None)))
         self.query_one("#member-details", Static).update(Group(grid, address))
+        self.show_points(view)
         self.show_links(view)
         self.show_history(view)
 
@@ -188,15 +238,78 @@ class MemberScreen(StaffScreen):
             return self.contact.get(field) or ""
         return masked or t("member.contact_hidden")
 
-    def show_links(self, view: MemberView) -> None:
-        table: DataTable[Text] = self.query_one("#member-links", DataTable)
+    def show_points(self, view: MemberView) -> None:
+        """This year's total and star level, and the latest entries."""
+        title = self.query_one("#member-points-title", Static)
+        title.update(t("member.points", year=view.year))
+        line = self.query_one("#member-points", Static)
+        table: DataTable[Text] = self.query_one("#member-entries", DataTable)
         table.clear(columns=True)
-        for key in ("col.household", "col.head", "col.since", "col.contacts"):
+        totals = view.totals
+        table.display = totals is not None
+        if totals is None:
+            line.update(Text(t("member.points_hidden"), style="dim"))
+            return
+        level = int(totals["star_level"])
+        text = Text(
+            t(
+                "member.points_line",
+                points=totals["points"],
+                stars=totals["stars"],
+                level=level,
+                cap=view.star_cap,
+            )
+        )
+        text.append("  " + "★" * level + "☆" * max(view.star_cap - level, 0), style="yellow")
+        if totals["bottom_line"]:
+            text.append(" · " + t("member.bottom_line"), style="bold red")
+        entries = view.entries
+        if entries is not None and entries.total > len(entries.items):
+            text.append("\n" + t("member.entries", shown=len(entries.items), total=entries.total))
+        line.update(text)
+        for key in ("member.col.deed", "member.col.rule", "member.col.points", "member.col.stars"):
             table.add_column(t(key))
+        table.add_column(t("col.who"))
+        if entries is None or not entries.items:
+            table.add_row(Text(t("member.no_entries"), style="dim"), *[Text("")] * 4)
+            return
+        for e in entries.items:
+            rule = e["rule_name_en"] if language() == "en" else e["rule_name_zh"]
+            rule = rule or e["rule_code"]
+            style = "strike dim" if e["reversed"] else ""
+            if e["reversed"]:
+                rule = f"{rule}（{t('member.entry_reversed')}）"
+            table.add_row(
+                Text(e["deed_on"].isoformat(), style=style),
+                Text(rule, style=style),
+                Text(f"{e['points']:+d}", justify="right", style=style),
+                Text(str(e["stars"] or ""), justify="right", style=style),
+                Text(e.get("actor") or "", style=style),
+            )
+
+    def show_links(self, view: MemberView) -> None:
+        active = [link for link in view.links if link["active"]]
+        self.query_one("#member-links-summary", Static).update(
+            Text(
+                t(
+                    "member.links_summary",
+                    n=len(active),
+                    year=view.year,
+                    count=sum(view.year_contacts.values()),
+                ),
+                style="dim",
+            )
+        )
+        table: DataTable[Text] = self.query_one("#member-links", DataTable)
+        current = self.selected_link()
+        table.clear(columns=True)
+        for key in ("col.household", "col.head", "col.since", "member.col.year_contacts"):
+            table.add_column(t(key))
+        table.add_column(t("col.contacts"))
         table.add_column(t("col.last_contact"))
         table.add_column(t("col.link"))
         if not view.links:
-            table.add_row(Text(t("member.no_links"), style="dim"), *[Text("")] * 5)
+            table.add_row(Text(t("member.no_links"), style="dim"), *[Text("")] * 6)
         for link in view.links:
             where = " ".join(str(link.get(k) or "") for k in ("building", "unit", "room")).strip()
             last = link.get("last_contact_on")
@@ -204,10 +317,26 @@ class MemberScreen(StaffScreen):
                 Text(where),
                 Text(link.get("head_name") or ""),
                 Text(link["since"].isoformat()),
+                Text(str(view.year_contacts.get(link["household_id"], 0)), justify="right"),
                 Text(str(link.get("contacts", 0)), justify="right"),
                 Text(last.isoformat() if last else "—"),
                 Text(t("member.link_active") if link["active"] else t("member.link_ended")),
+                key=str(link["household_id"]),
             )
+        if current is not None:
+            keys = [str(link["household_id"]) for link in view.links]
+            if str(current["household_id"]) in keys:
+                table.move_cursor(row=keys.index(str(current["household_id"])))
+
+    def selected_link(self) -> dict[str, Any] | None:
+        """The link under the cursor of the households table."""
+        view = self.view
+        table: DataTable[Text] = self.query_one("#member-links", DataTable)
+        if view is None or not view.links or not table.row_count:
+            return None
+        row = min(max(table.cursor_row, 0), table.row_count - 1)
+        key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        return next((lk for lk in view.links if str(lk["household_id"]) == key), None)
 
     def show_history(self, view: MemberView) -> None:
         table: DataTable[Text] = self.query_one("#member-history", DataTable)
@@ -259,6 +388,10 @@ class MemberScreen(StaffScreen):
                 return False
             if self.view is None or self.view.detail.status != "active":
                 return None
+        if action in self.ON_LINK:
+            link = self.selected_link()
+            if link is None or not link["active"]:
+                return None
         return True
 
     def action_back(self) -> None:
@@ -289,3 +422,42 @@ class MemberScreen(StaffScreen):
     def action_deregister(self) -> None:
         if self.view is not None:
             self.open_deregister(self.view.detail.id, self.view.detail.name)
+
+    # -- 3+N: links and their contact logs --
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "member-links":
+            self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a linked household opens it."""
+        if event.data_table.id != "member-links":
+            return
+        link = self.selected_link()
+        if link is not None:
+            from tui.screens.household import HouseholdScreen
+
+            self.app.push_screen(HouseholdScreen(link["household_id"]))
+
+    def action_link(self) -> None:
+        if self.view is None:
+            return
+        d = self.view.detail
+        linked = frozenset(lk["household_id"] for lk in self.view.links if lk["active"])
+        screen = LinkHouseholdScreen(d.id, d.name, d.community_id, linked)
+        self.app.push_screen(screen, self.after_write)
+
+    def _on_link(self, form: type[UnlinkHouseholdScreen | LogContactScreen]) -> None:
+        link = self.selected_link()
+        if self.view is None or link is None:
+            self.notify(t("member.select_link"))
+            return
+        d = self.view.detail
+        name = household_name(link)
+        self.app.push_screen(form(d.id, d.name, link["household_id"], name), self.after_write)
+
+    def action_unlink(self) -> None:
+        self._on_link(UnlinkHouseholdScreen)
+
+    def action_log_contact(self) -> None:
+        self._on_link(LogContactScreen)

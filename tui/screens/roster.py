@@ -42,6 +42,7 @@ class RosterScreen(StaffScreen):
         Binding("t", "transfer", "Transfer", id="roster.transfer"),
         Binding("e", "correct", "Correct", id="roster.correct"),
         Binding("d", "deregister", "Deregister", id="roster.deregister"),
+        Binding("h", "households", "Households", id="roster.households"),
         Binding("slash", "focus_search", "Search", key_display="/", id="roster.search"),
         Binding("escape", "leave_search", "Leave search", show=False, id="roster.leave-search"),
         Binding("a", "account", "Account", id="staff.account"),
@@ -244,6 +245,12 @@ class RosterScreen(StaffScreen):
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def action_households(self) -> None:
+        """The households of the highlighted unit (all units from the tree's root)."""
+        from tui.screens.household import HouseholdsScreen
+
+        self.app.push_screen(HouseholdsScreen(self.unit))
 
     def action_leave_search(self) -> None:
         """Esc in the search box clears it; Esc again goes to the list."""

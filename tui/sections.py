@@ -41,8 +41,8 @@ SECTIONS: tuple[Section, ...] = (
     #     "supervision", "4", "tui.screens.board:SupervisionScreen", Permission.REQUESTS_SUPERVISE
     # ),
     Section("roster", "5", "tui.screens.roster:RosterScreen", Permission.ROSTER_READ),
-    # Section("points", "6", "tui.screens.points:PointsScreen", Permission.POINTS_READ),
-    # Section("audit", "7", "tui.screens.audit:AuditScreen", Permission.AUDIT_READ),
+    Section("points", "6", "tui.screens.points:PointsScreen", Permission.POINTS_READ),
+    Section("audit", "7", "tui.screens.audit:AuditScreen", Permission.AUDIT_READ),
     # Section(
     #     "statistics", "8", "tui.screens.statistics:StatisticsScreen", Permission.REQUESTS_READ
     # ),

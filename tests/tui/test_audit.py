@@ -1,0 +1,310 @@
+"""The audit section at the station: a reviewer looks up a member's history and an
+account's trail, replays events step by step, reads the roster and the board as they
+stood the day before, and verifies the sealed log; a clerk never sees the section.
+
+The history spans two days with a hand-moved clock: on the first (today) the station's
+world and a request are recorded; on the second 张三 moves to the second branch, 李四 is
+deregistered and the request is classified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from domain.errors import PermissionDeniedError
+from domain.roster import Member
+from projections.system import System
+from tests.application.support import Clock, request_in
+from tests.conftest import PASSWORD
+from tests.tui.conftest import Station
+from tests.tui.support import log_in, on_screen, run, settle, text_of, until
+from tui import sections
+from tui.app import YimaiApp
+from tui.screens.asof import BoardAsOfScreen, RosterAsOfScreen
+from tui.screens.audit import AuditScreen
+from tui.screens.replay import ReplayScreen
+from tui.screens.verify import VerifyScreen
+from tui.widgets.org_tree import OrgTree
+
+
+@pytest.fixture(autouse=True)
+def _sections_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sections are built in parallel: these stories use those whose screens import."""
+    built = []
+    for section in sections.SECTIONS:
+        try:
+            section.load()
+        except ImportError:
+            continue
+        built.append(section)
+    monkeypatch.setattr(sections, "SECTIONS", tuple(built))
+
+
+@dataclass
+class Books:
+    station: Station
+    day0: date
+    day1: date
+    request: UUID
+
+    @property
+    def system(self) -> System:
+        return self.station.system
+
+
+@pytest.fixture
+def books(station: Station) -> Books:
+    system, org, admin = station.system, station.org, station.admin
+    app = system.app
+    for role in ("reviewer", "clerk"):
+        app.open_account(role, role.title(), [role], PASSWORD, actor=admin)
+    request = request_in(system, admin, org, "placed")
+    day0 = app.today()
+    clock = Clock(datetime.now(UTC) + timedelta(days=1))
+    app.clock = clock
+    day1 = app.today()
+    app.transfer_member(station.zhang, org.branch2, "搬至西片区", actor=admin)
+    app.deregister_member(station.li, "moved", "迁出本社区", actor=admin)
+    app.classify_request(request, branch_id=org.branch, actor=admin)
+    system.runner.catch_up()
+    return Books(station, day0, day1, request)
+
+
+def _cells(table: DataTable[Any]) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def _submit(pilot: Pilot[Any], selector: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(selector, Input)
+    widget.focus()
+    widget.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def test_a_reviewer_reads_a_history_and_a_trail_and_replays_them(books: Books) -> None:
+    system, station = books.system, books.station
+
+    async def story() -> None:
+        app = YimaiApp(system)
+        async with app.run_test(size=(110, 36)) as pilot:
+            await log_in(pilot, "reviewer", PASSWORD, section="audit")
+            audit = await on_screen(pilot, AuditScreen)
+            reviewer = app.principal
+            assert reviewer is not None
+            table = audit.query_one("#audit-table", DataTable)
+
+            # A member's history, found by name: newest first, who, what and why.
+            await _submit(pilot, "#history-q", "张三")
+            await until(pilot, lambda: audit.shown == "history")
+            history = system.app.get_history(station.zhang, actor=reviewer, kind=Member)
+            rows = _cells(table)
+            assert [r[2] for r in rows] == ["组织关系转接", "登记入册"]
+            assert len(rows) == len(history) == 2
+            assert rows[0][1] == "admin" and rows[0][3] == "搬至西片区"
+            assert "张三" in text_of(pilot, "#audit-heading")
+            assert text_of(pilot, "#audit-status").startswith("共 2 个事件")
+
+            # An account's trail since the second day: newest first, counted.
+            await _submit(pilot, "#trail-since", books.day1.isoformat())
+            assert "用户名" in text_of(pilot, "#audit-status")  # the account is required
+            audit.query_one("#trail-user", Input).value = "admin"
+            await _submit(pilot, "#trail-since", books.day1.isoformat())
+            await until(pilot, lambda: audit.shown == "trail")
+            since = system.review.moment(books.day1, "since", start=True)
+            trail = system.review.trail("admin", actor=reviewer, since=since)
+            assert trail.total == 3
+            assert [r[1] for r in _cells(table)][1:] == ["注销", "组织关系转接"]
+            assert text_of(pilot, "#audit-status").startswith("第 1–3 条，共 3 条")
+
+            # Enter on the transfer replays it: the event, before, after, what changed.
+            table.focus()
+            await pilot.press("down", "down", "enter")
+            replay = await on_screen(pilot, ReplayScreen)
+            await until(pilot, lambda: replay.found is not None)
+            event = text_of(pilot, "#replay-event")
+            assert "第 2 步，共 2 步" in event and "组织关系转接" in event
+            assert "admin" in event and "搬至西片区" in event
+            diff = [line.split() for line in text_of(pilot, "#replay-diff").splitlines()]
+            assert ["网格党支部", "第一网格党支部", "→", "第二网格党支部"] in diff  # by name
+            assert ["党小组", "1号楼党小组", "→", "—"] in diff
+            assert "第二网格党支部" in text_of(pilot, "#replay-after")
+            assert "第二网格党支部" not in text_of(pilot, "#replay-before")
+            found = system.review.replay(1, actor=reviewer, entity=station.zhang)
+            assert set(found["changed"]) >= {"branch_id", "group_id"}
+
+            # ← steps back to the registration, which created the record.
+            await pilot.press("left")
+            await until(pilot, lambda: replay.found is not None and replay.found["step"] == 0)
+            assert "登记入册" in text_of(pilot, "#replay-event")
+            assert "此事件创建了这条记录" in text_of(pilot, "#replay-before")
+            assert "第一网格党支部" in text_of(pilot, "#replay-after")
+            assert replay.check_action("step", (-1,)) is None  # nothing before the first
+            await pilot.press("l")
+            await until(pilot, lambda: replay.found is not None and replay.found["step"] == 1)
+            assert "组织关系转接" in text_of(pilot, "#replay-event")
+            await pilot.press("home")
+            await until(pilot, lambda: replay.found is not None and replay.found["step"] == 0)
+            await pilot.press("escape")
+            await on_screen(pilot, AuditScreen)
+
+            # A receipt code finds the request; its history shows the classifying.
+            code = system.app.get_request(books.request, actor=reviewer).receipt_code
+            await _submit(pilot, "#history-q", code)
+            await until(pilot, lambda: audit.shown == "history")
+            assert code in text_of(pilot, "#audit-heading")
+            assert len(_cells(table)) == len(system.app.get_history(books.request, actor=reviewer))
+
+    run(story)
+
+
+def test_the_roster_and_the_board_as_of_the_day_before(books: Books) -> None:
+    system, org = books.system, books.station.org
+
+    async def story() -> None:
+        app = YimaiApp(system)
+        async with app.run_test(size=(110, 36)) as pilot:
+            await log_in(pilot, "reviewer", PASSWORD, section="audit")
+            await on_screen(pilot, AuditScreen)
+            reviewer = app.principal
+            assert reviewer is not None
+
+            # Today's roster: 张三 moved to the second branch, 李四 left.
+            await pilot.press("o")
+            roster = await on_screen(pilot, RosterAsOfScreen)
+            tree = roster.query_one(OrgTree)
+            await until(pilot, lambda: roster.found is not None and org.branch in tree.nodes)
+            assert roster.found is not None and roster.found.day == books.day1
+            assert "党员 0" in str(tree.nodes[org.branch].label)
+            assert "党员 1" in str(tree.nodes[org.branch2].label)
+
+            # `[`: the day before, as the books stood at its end.
+            await pilot.press("left_square_bracket")
+            await until(pilot, lambda: roster.found is not None and roster.found.day == books.day0)
+            await settle(pilot)
+            moment = system.review.moment(books.day0)
+            shown = text_of(pilot, "#asof-moment")
+            assert f"{books.day0.isoformat()} 日终" in shown
+            assert f"日志位置 {moment.position}" in shown and "党员 2" in shown
+            assert "党员 2 / 未分组 1" in str(tree.nodes[org.branch].label)
+            assert "党员 0" in str(tree.nodes[org.branch2].label)
+            past = system.review.at(system.roster, moment.position, actor=reviewer)
+            assert [n.counts for n in past.tree(actor=reviewer)] == [
+                n.counts for n in roster.found.data
+            ]
+            assert roster.query_one("#asof-day", Input).value == books.day0.isoformat()
+            await pilot.press("escape")
+            await on_screen(pilot, AuditScreen)
+
+            # The board: classified today, only placed the day before.
+            await pilot.press("b")
+            board = await on_screen(pilot, BoardAsOfScreen)
+            await until(pilot, lambda: board.found is not None)
+            table = board.query_one("#asof-view", DataTable)
+            assert [r[1] for r in _cells(table)] == ["已分派"]
+            await pilot.press("left_square_bracket")
+            await until(pilot, lambda: board.found is not None and board.found.day == books.day0)
+            await settle(pilot)
+            assert [r[1] for r in _cells(table)] == ["已受理"]
+            assert "共 1 件" in text_of(pilot, "#asof-moment")
+            await pilot.press("right_square_bracket")
+            await until(pilot, lambda: board.found is not None and board.found.day == books.day1)
+            await settle(pilot)
+            assert [r[1] for r in _cells(table)] == ["已分派"]
+            assert system.requests.board(actor=reviewer, now=system.app.now()).items[0][
+                "state"
+            ] == ("classified")
+
+    run(story)
+
+
+def test_in_english_at_80x24_a_reviewer_replays_an_account_and_verifies_the_log(
+    books: Books,
+) -> None:
+    system = books.system
+    system.seal.ensure_key()
+    system.seal.checkpoint()
+
+    async def story() -> None:
+        app = YimaiApp(system, lang="en")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await log_in(pilot, "reviewer", PASSWORD, section="audit")
+            await on_screen(pilot, AuditScreen)
+            reviewer = app.principal
+            assert reviewer is not None
+
+            # The replay of what admin did on the second day, step by step.
+            await pilot.press("r")
+            replay = await on_screen(pilot, ReplayScreen)
+            replay.query_one("#account", Input).value = "admin"
+            await _submit(pilot, "#since", books.day1.isoformat())
+            await until(pilot, lambda: replay.found is not None)
+            assert "Step 1 of 3" in text_of(pilot, "#replay-event")
+            assert "Transferred" in text_of(pilot, "#replay-event")
+            await pilot.press("right")
+            await until(pilot, lambda: replay.found is not None and replay.found["step"] == 1)
+            assert "Deregistered" in text_of(pilot, "#replay-event")
+            assert "deregistered" in text_of(pilot, "#replay-diff")
+            await pilot.press("end")
+            await until(pilot, lambda: replay.found is not None and replay.found["step"] == 2)
+            assert replay.check_action("step", (1,)) is None  # nothing after the last
+            found = system.review.replay(
+                2,
+                actor=reviewer,
+                username="admin",
+                since=system.review.moment(books.day1, "since", start=True),
+            )
+            assert found["event"]["event"] in text_of(pilot, "#replay-event")
+            # An account and a record at once is refused, in words.
+            replay.query_one("#entity", Input).value = str(books.request)
+            await _submit(pilot, "#account", "admin")
+            assert "choose an entity or an account, not both" in text_of(pilot, "#replay-error")
+            await pilot.press("escape")
+            await on_screen(pilot, AuditScreen)
+
+            # Verify: the progress bar runs, then the report with its counts.
+            await pilot.press("v")
+            verify = await on_screen(pilot, VerifyScreen)
+            await until(pilot, lambda: verify.report is not None)
+            assert text_of(pilot, "#verify-result") == "ok: the log is intact"
+            report = text_of(pilot, "#verify-report")
+            last = system.app.last_position()
+            assert f"Events checked     {last:,}" in report
+            assert "Checkpoints        1" in report
+            assert f"{last} events, signed" in report
+            assert verify.report is not None and verify.report.ok
+            assert verify.report.events == last == system.seal.sealed_count()
+            # F2: the report reads in Chinese in place.
+            await pilot.press("f2")
+            await until(pilot, lambda: text_of(pilot, "#verify-result").startswith("ok："))
+            assert f"已核事件    {last:,}" in text_of(pilot, "#verify-report")
+
+    run(story)
+
+
+def test_a_clerk_does_not_see_the_audit_section(books: Books) -> None:
+    system = books.system
+
+    async def story() -> None:
+        app = YimaiApp(system)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await log_in(pilot, "clerk", PASSWORD, section=None)
+            mode = app.current_mode
+            assert "audit" not in [s.name for s in app.sections]
+            assert app.check_action("section", ("audit",)) is False
+            await pilot.press("7")
+            await settle(pilot)
+            assert app.current_mode == mode
+            clerk = app.principal
+            assert clerk is not None
+            with pytest.raises(PermissionDeniedError):
+                system.review.trail("admin", actor=clerk)
+
+    run(story)

@@ -81,10 +81,11 @@ def reason(text: str) -> str:
     return text
 
 
-def describe(error: BaseException, *, user: str = "") -> str:
-    """The error as staff should read it; an invalid input names its field."""
+def describe(error: BaseException, *, user: str = "", label: str | None = None) -> str:
+    """The error as staff should read it; an invalid input names its field (as `label`
+    when given: the form's own label of that field)."""
     if isinstance(error, InvalidInputError):
-        return f"{field_label(error.field)}{colon()}{reason(error.reason)}"
+        return f"{label or field_label(error.field)}{colon()}{reason(error.reason)}"
     if isinstance(error, ThrottledError):
         return t("error.throttled", seconds=error.retry_after)
     if isinstance(error, AuthenticationError):

@@ -254,17 +254,17 @@ class FormScreen(YimaiModal[Receipt | None]):
     def show_error(self, error: BaseException) -> None:
         """Show the error next to the field it names, else under the form."""
         principal = self.yimai.principal
-        text = describe(error, user=principal.username if principal else "")
+        user = principal.username if principal else ""
         name = getattr(error, "field", None)
         fields = self.query(f"#{name}-field") if name else None
         if fields:
             field = fields.first(Field)
-            field.show_error(text)
+            field.show_error(describe(error, user=user, label=t(field.label_key)))
             if field.widget.focusable:
                 field.widget.focus()
         else:
             box = self.query_one("#form-error", Static)
-            box.update(text)
+            box.update(describe(error, user=user))
             box.add_class("-shown")
 
     # -- submitting ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from projections.roster import RosterProjection, SQLAlchemyRosterView
 from projections.runner import Runner
 from projections.seal import Sealer
 from projections.stores import SecretStore, SQLCredentialStore, SQLKeyStore
-from projections.timeline import TimelineProjection
+from projections.timeline import SQLAlchemyTimelineView, TimelineProjection
 
 
 class _CaughtUpOccupancy:
@@ -82,6 +82,8 @@ class System:
     accounts: SQLAlchemyAccountsView = field(init=False)
     requests: SQLAlchemyRequestsView = field(init=False)
     points: SQLAlchemyPointsView = field(init=False)
+    #: The station's latest events, by kind.
+    timeline: SQLAlchemyTimelineView = field(init=False)
     #: Who was shown whose contact details, and who was erased.
     privacy: SQLAlchemyPrivacyView = field(init=False)
     #: The books as of any moment, diffs, per-account trails and replay.
@@ -170,6 +172,7 @@ def open_system(settings: Settings | None = None, *, follow: bool = False) -> Sy
     system.seal.ensure_rows()
     system.roster = SQLAlchemyRosterView(db, system.runner.wait_for)
     system.accounts = SQLAlchemyAccountsView(db, system.runner.wait_for)
+    system.timeline = SQLAlchemyTimelineView(db, system.runner.wait_for)
     system.requests = SQLAlchemyRequestsView(
         db, system.runner.wait_for, settings.tzinfo, settings.name_mask
     )

@@ -34,18 +34,16 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    # Section("dashboard", "1", "tui.screens.dashboard:DashboardScreen", Permission.REQUESTS_READ),
-    # Section("intake", "2", "tui.screens.intake:IntakeScreen", Permission.REQUESTS_PLACE),
-    # Section("board", "3", "tui.screens.board:BoardScreen", Permission.REQUESTS_READ),
-    # Section(
-    #     "supervision", "4", "tui.screens.board:SupervisionScreen", Permission.REQUESTS_SUPERVISE
-    # ),
+    Section("dashboard", "1", "tui.screens.dashboard:DashboardScreen", Permission.REQUESTS_READ),
+    Section("intake", "2", "tui.screens.intake:IntakeScreen", Permission.REQUESTS_PLACE),
+    Section("board", "3", "tui.screens.board:BoardScreen", Permission.REQUESTS_READ),
+    Section(
+        "supervision", "4", "tui.screens.board:SupervisionScreen", Permission.REQUESTS_SUPERVISE
+    ),
     Section("roster", "5", "tui.screens.roster:RosterScreen", Permission.ROSTER_READ),
     Section("points", "6", "tui.screens.points:PointsScreen", Permission.POINTS_READ),
     Section("audit", "7", "tui.screens.audit:AuditScreen", Permission.AUDIT_READ),
-    # Section(
-    #     "statistics", "8", "tui.screens.statistics:StatisticsScreen", Permission.REQUESTS_READ
-    # ),
+    Section("statistics", "8", "tui.screens.statistics:StatisticsScreen", Permission.REQUESTS_READ),
 )
 
 BY_NAME = {s.name: s for s in SECTIONS}

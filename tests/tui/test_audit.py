@@ -25,26 +25,12 @@ from tests.application.support import Clock, request_in
 from tests.conftest import PASSWORD
 from tests.tui.conftest import Station
 from tests.tui.support import log_in, on_screen, run, settle, text_of, until
-from tui import sections
 from tui.app import YimaiApp
 from tui.screens.asof import BoardAsOfScreen, RosterAsOfScreen
 from tui.screens.audit import AuditScreen
 from tui.screens.replay import ReplayScreen
 from tui.screens.verify import VerifyScreen
 from tui.widgets.org_tree import OrgTree
-
-
-@pytest.fixture(autouse=True)
-def _sections_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sections are built in parallel: these stories use those whose screens import."""
-    built = []
-    for section in sections.SECTIONS:
-        try:
-            section.load()
-        except ImportError:
-            continue
-        built.append(section)
-    monkeypatch.setattr(sections, "SECTIONS", tuple(built))
 
 
 @dataclass

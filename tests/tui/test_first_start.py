@@ -12,8 +12,8 @@ from projections.system import System
 from tests.conftest import ADMIN_PASSWORD, make_system
 from tests.tui.support import log_in, on_screen, run, text_of, type_into, until
 from tui.app import YimaiApp
+from tui.screens.dashboard import DashboardScreen
 from tui.screens.login import LoginScreen
-from tui.screens.roster import RosterScreen
 from tui.screens.setup import SetupScreen
 
 #: A small demo keeps the test quick.
@@ -55,9 +55,10 @@ def test_an_empty_database_offers_the_demo_and_loading_it_leads_to_login(
             assert "demo-supervisor" in text_of(pilot, "#login-demo")
             assert app.focused is login.query_one("#password")
             await pilot.press(*"demo", "enter")
-            roster = await on_screen(pilot, RosterScreen)
-            await until(pilot, lambda: roster.found is not None)
-            assert roster.found is not None and roster.found.total > 0
+            # Home is the dashboard, and it counts the demo's members.
+            dashboard = await on_screen(pilot, DashboardScreen)
+            await until(pilot, lambda: dashboard.snapshot is not None)
+            assert dashboard.snapshot is not None and dashboard.snapshot.counts["members"] > 0
 
     run(story)
 
@@ -89,7 +90,7 @@ def test_the_first_admin_is_created_with_the_password_typed_twice(empty_system: 
             login = await on_screen(pilot, LoginScreen)
             assert login.query_one("#username", Input).value == "chief"
             await pilot.press(*"long-pass", "enter")
-            await on_screen(pilot, RosterScreen)
+            await on_screen(pilot, DashboardScreen)
             assert app.principal is not None and app.principal.username == "chief"
 
     run(story)
@@ -113,7 +114,7 @@ def test_a_wrong_password_is_refused_inline_and_the_password_cleared(
 
             await type_into(pilot, "#password", ADMIN_PASSWORD)
             await pilot.press("enter")
-            await on_screen(pilot, RosterScreen)
+            await on_screen(pilot, DashboardScreen)
 
     run(story)
 

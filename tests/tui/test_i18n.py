@@ -78,7 +78,9 @@ def test_every_key_the_screens_use_is_in_the_catalogue() -> None:
     text = "\n".join(x for x in lines if "Binding(" not in x and "_ACTIONS" not in x)
     used = set(KEY.findall(BINDING_ID.sub("", text)))
     assert used, "the pattern found no keys at all"
-    missing = sorted(k for k in used if k not in i18n.CATALOGUE)
+    # A label kind ("board.channel" for EnumSelect) names the keys under it.
+    kinds = {k.rsplit(".", 1)[0] for k in i18n.CATALOGUE}
+    missing = sorted(k for k in used if k not in i18n.CATALOGUE and k not in kinds)
     assert not missing
 
 

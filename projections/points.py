@@ -26,11 +26,17 @@ from domain import validation as v
 from domain.access import Permission, Principal
 from domain.errors import InvalidInputError, NotFoundError
 from domain.personal import ERASED, mask_name
-from domain.points import AdjustmentState, ObjectionState, PeriodState, SelectionState
+from domain.points import (
+    AdjustmentState,
+    EvidenceKind,
+    ObjectionState,
+    PeriodState,
+    SelectionState,
+)
 from projections.config import Settings
 from projections.db import Database, UTCDateTime, metadata
 from projections.history import temporal, with_histories
-from projections.queries import Page, allow, check_page
+from projections.queries import Page, allow, check_page, contains
 from projections.roster import members, units
 from projections.runner import Changes, Projection
 
@@ -360,6 +366,15 @@ CANDIDATE_FIELDS = ("member_id", "name", "branch_id", "branch_name", "stars", "p
 PUBLIC_SELECTION_FIELDS = ("year", "published_on", "members")
 PUBLIC_SELECTED_FIELDS = ("name", "branch_name", "stars", "points")
 STANDING_FIELDS = ("member_id", "branch_id", "stars", "points")
+ACTIVITY_FIELDS = (
+    "id",
+    "title",
+    "rule_code",
+    "held_on",
+    "community_id",
+    "branch_id",
+    "attendees",
+)
 
 OBJECTION_STATES = tuple(s.value for s in ObjectionState)
 
@@ -1013,13 +1028,22 @@ class SQLAlchemyPointsView:
         branch_id: UUID | None,
         offset: int,
         limit: int,
+        q: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         ranked = self._standings(year, quarter, community_id, branch_id).subquery("ranked")
+        # The name filter applies to the ranked rows: a member found keeps their rank.
+        where = []
+        if q:
+            named = sa.select(members.c.id).where(contains(q, members.c.name))
+            where.append(ranked.c.member_id.in_(named))
         with self.db.read.connect() as conn:
-            total = conn.execute(sa.select(sa.func.count()).select_from(ranked)).scalar_one()
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(ranked).where(*where)
+            ).scalar_one()
             rows = (
                 conn.execute(
                     sa.select(ranked)
+                    .where(*where)
                     .order_by(
                         ranked.c.points.desc(),
                         ranked.c.stars.desc(),
@@ -1054,17 +1078,22 @@ class SQLAlchemyPointsView:
         quarter: int | None = None,
         community_id: UUID | None = None,
         branch_id: UUID | None = None,
+        q: str | None = None,
         offset: int = 0,
         limit: int = 50,
         min_position: int = 0,
     ) -> Page:
         """Members with entries in the year (or quarter, by deed date), by points, then
         stars, then name; equal points and stars share a rank (1, 2, 2, 4). Community
-        and branch are the member's current ones, and the rank is among those shown."""
+        and branch are the member's current ones, and the rank is among those in that
+        scope; `q` keeps the members whose name contains it, each with that rank."""
         self._prepare(actor, min_position)
         check_page(offset, limit)
+        query = (q or "").strip()
+        if len(query) > 40:
+            raise InvalidInputError("q", "is longer than 40 characters")
         rows, total = self._ranked(
-            _year(year), _quarter(quarter), community_id, branch_id, offset, limit
+            _year(year), _quarter(quarter), community_id, branch_id, offset, limit, query
         )
         return Page([allow(RANKING_FIELDS, r) for r in rows], total, offset, limit)
 
@@ -1093,6 +1122,77 @@ class SQLAlchemyPointsView:
         rows, total = self._ranked(year, quarter, community_id, branch_id, offset, limit)
         items = [allow(PUBLIC_RANKING_FIELDS, {**r, "name": self._mask(r["name"])}) for r in rows]
         return Page(items, total, offset, limit)
+
+    # -- activities --
+
+    def activities(
+        self,
+        *,
+        actor: Principal,
+        community_id: UUID | None = None,
+        branch_id: UUID | None = None,
+        year: int | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        min_position: int = 0,
+    ) -> Page:
+        """Planned activities with how many attended, the latest held first. A branch
+        means the activities its members may attend: the branch's own and its
+        community's whole-community ones."""
+        self._prepare(actor, min_position)
+        check_page(offset, limit)
+        where: list[Any] = []
+        if community_id is not None:
+            where.append(activities.c.community_id == community_id)
+        if branch_id is not None:
+            community = sa.select(units.c.parent_id).where(units.c.id == branch_id)
+            where.append(
+                sa.or_(
+                    activities.c.branch_id == branch_id,
+                    sa.and_(
+                        activities.c.branch_id.is_(None),
+                        activities.c.community_id == community.scalar_subquery(),
+                    ),
+                )
+            )
+        if year is not None:
+            year = _year(year)
+            where.append(activities.c.held_on.between(date(year, 1, 1), date(year, 12, 31)))
+        with self.db.read.connect() as conn:
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(activities).where(*where)
+            ).scalar_one()
+            rows = (
+                conn.execute(
+                    sa.select(activities)
+                    .where(*where)
+                    .order_by(activities.c.held_on.desc(), activities.c.position.desc())
+                    .offset(offset)
+                    .limit(limit)
+                )
+                .mappings()
+                .all()
+            )
+        return Page([allow(ACTIVITY_FIELDS, r) for r in rows], total, offset, limit)
+
+    def activity_attendees(
+        self, activity_id: UUID | str, *, actor: Principal, min_position: int = 0
+    ) -> list[UUID]:
+        """The members whose attendance of an activity is recorded (its awards' members,
+        a reversed award included: the attendance itself stands)."""
+        self._prepare(actor, min_position)
+        ident = v.uuid("activity_id", activity_id)
+        with self.db.read.connect() as conn:
+            found = conn.execute(
+                sa.select(entries.c.member_id)
+                .where(
+                    entries.c.kind == "award",
+                    entries.c.evidence_kind == EvidenceKind.ACTIVITY.value,
+                    entries.c.evidence_ref == str(ident),
+                )
+                .order_by(entries.c.position)
+            ).scalars()
+            return list(found)
 
     # -- objections, proposals, periods --
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from eventsourcing.domain import DomainEvent
 from sqlalchemy.engine import Connection
 
+from domain import validation as v
 from domain.access import Permission, Principal
 from domain.errors import InvalidInputError, NotFoundError
 from domain.personal import ERASED, KeyStore, PersonalData, mask_phone
@@ -755,6 +756,44 @@ class SQLAlchemyRosterView:
             query = query.where(contacts.c.household_id == household_id)
         with self.db.read.connect() as conn:
             return [r._asdict() for r in conn.execute(query.limit(limit))]
+
+    def contact_counts(
+        self, member_id: UUID, *, actor: Principal, year: int, min_position: int = 0
+    ) -> dict[UUID, int]:
+        """How many contacts a member logged with each household in a year (households
+        with none are left out)."""
+        self._prepare(actor, min_position)
+        year = v.positive_int("year", year, maximum=9999)
+        with self.db.read.connect() as conn:
+            return _count(
+                conn,
+                contacts.c.household_id,
+                contacts.c.member_id == member_id,
+                contacts.c.on >= date(year, 1, 1),
+                contacts.c.on <= date(year, 12, 31),
+            )
+
+    def household_links(
+        self, household_id: UUID, *, actor: Principal, min_position: int = 0
+    ) -> list[dict[str, Any]]:
+        """The members linked to a household (current links first), each with the link's
+        start, its contacts of all time and the last contact's day."""
+        self._prepare(actor, min_position)
+        with self.db.read.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    links.c.member_id,
+                    members.c.name,
+                    links.c.since,
+                    links.c.active,
+                    links.c.contacts,
+                    links.c.last_contact_on,
+                )
+                .join(members, members.c.id == links.c.member_id)
+                .where(links.c.household_id == household_id)
+                .order_by(links.c.active.desc(), links.c.since, members.c.name, links.c.id)
+            ).all()
+        return [r._asdict() for r in rows]
 
     # -- what the application asks of the read model (RosterOccupancy) --
 

@@ -295,6 +295,54 @@ def test_attendance_awards_every_attendee_with_the_activity_as_evidence(world: W
     assert (row["title"], row["attendees"], row["branch_id"]) == ("七一主题党日", 2, w.org.branch)
 
 
+def test_activities_list_the_latest_first_by_year_and_by_who_may_attend(world: World) -> None:
+    w, clerk, org = world, world.staff.clerk, world.org
+
+    def plan(title: str, held_on: date, community: UUID, branch: UUID | None = None) -> UUID:
+        receipt = w.app.plan_activity(
+            title, "party_day", held_on, community, branch_id=branch, actor=clerk
+        )
+        return UUID(str(receipt.id))
+
+    whole = plan("社区主题党日", date(Y, 7, 1), org.community)
+    first = plan("一支部学习", date(Y, 9, 1), org.community, org.branch)
+    second = plan("二支部学习", date(Y, 8, 1), org.community, org.branch2)
+    earlier = plan("去年党日", date(Y - 1, 12, 1), org.community, org.branch)
+    elsewhere = plan("汶源党日", date(Y, 10, 1), org.other_community)
+    w.app.record_attendance(first, [w.zhang, w.li], actor=clerk)
+    w.app.record_attendance(first, [w.zhao], actor=clerk)
+
+    page = w.view.activities(actor=w.staff.reviewer, min_position=w.head())
+    assert all(tuple(item) == pt.ACTIVITY_FIELDS for item in page.items)
+    assert [i["id"] for i in page.items] == [elsewhere, first, second, whole, earlier]
+    item = page.items[1]
+    assert (item["title"], item["rule_code"], item["held_on"], item["attendees"]) == (
+        "一支部学习",
+        "party_day",
+        date(Y, 9, 1),
+        3,
+    )
+    assert (item["community_id"], item["branch_id"]) == (org.community, org.branch)
+
+    def ids(**filters: Any) -> list[UUID]:
+        return [i["id"] for i in w.view.activities(actor=clerk, **filters).items]
+
+    assert ids(year=Y, community_id=org.community) == [first, second, whole]
+    # A branch's members may attend its own and the whole community's activities.
+    assert ids(year=Y, branch_id=org.branch) == [first, whole]
+    assert ids(branch_id=org.branch2) == [second, whole]
+    assert ids(year=Y - 1) == [earlier]
+    paged = w.view.activities(actor=clerk, offset=1, limit=2)
+    assert (paged.total, [i["id"] for i in paged.items]) == (5, [first, second])
+
+    assert w.view.activity_attendees(first, actor=clerk) == [w.zhang, w.li, w.zhao]
+    assert w.view.activity_attendees(whole, actor=clerk) == []
+    with pytest.raises(PermissionDeniedError):
+        w.view.activities(actor=NOBODY)
+    with pytest.raises(InvalidInputError):
+        w.view.activities(actor=clerk, limit=0)
+
+
 # -- two people: deductions and reversals -------------------------------------------------------
 
 
@@ -409,6 +457,10 @@ def test_rankings_by_year_and_quarter_share_ranks_and_filter_by_place(world: Wor
     assert w.view.rankings(actor=reviewer, year=2024).total == 0
     paged = w.view.rankings(actor=reviewer, year=Y, offset=3, limit=1)
     assert paged.total == 5 and _ranks(paged) == {(4, w.qian, 2, 0)}
+    # A name search keeps each member's rank in the scope.
+    assert ranks(q="王") == {(2, w.wang, 8, 2)}
+    assert ranks(q=" 赵六 ", branch_id=org.branch) == {(3, w.zhao, -2, 1)}
+    assert w.view.rankings(actor=reviewer, year=Y, q="%").total == 0
 
     # Every member's explanation adds up to their totals and their ranked points.
     for item in page.items:

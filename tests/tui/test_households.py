@@ -245,16 +245,28 @@ def test_a_member_links_a_household_logs_contacts_and_the_member_screen_counts_t
             noted = next(e for e in log_entries if e["channel"] == "phone")
             assert app_.open_note(home, noted["note_sealed"]) == "提醒按时服药"
 
-            # Enter opens the household: its contact log names the member.
+            # Enter opens the household: its linked members, and its contact log naming them.
             links.focus()
             await pilot.press("enter")
             household = await on_screen(pilot, HouseholdScreen)
             await until(pilot, lambda: household.view is not None)
+            linked_members: DataTable[Any] = household.query_one("#household-links", DataTable)
+            day = today.isoformat()
+            assert _rows(linked_members) == [["张三", day, "2", day, "联系中"]]
+            (stored,) = system.roster.household_links(home, actor=admin)
+            assert (stored["member_id"], stored["contacts"]) == (station.zhang, 2)
             contacts: DataTable[Any] = household.query_one("#household-contacts", DataTable)
             assert {(r[1], r[2], r[3]) for r in _rows(contacts)} == {
                 ("张三", "电话", "提醒按时服药"),
                 ("张三", "走访", ""),
             }
+            # Enter on a linked member opens them; Esc comes back.
+            assert app.focused is linked_members
+            await pilot.press("enter")
+            again = await on_screen(pilot, MemberScreen)
+            assert again is not member and again.member_id == station.zhang
+            await pilot.press("escape")
+            await on_screen(pilot, HouseholdScreen)
             await pilot.press("escape")
             await on_screen(pilot, MemberScreen)
 
@@ -298,6 +310,9 @@ def test_closing_a_household_asks_a_reason_in_english_at_80_by_24(station: Stati
             detail = await on_screen(pilot, HouseholdScreen)
             await until(pilot, lambda: detail.view is not None)
             assert "Living here" in text_of(pilot, "#household-details")
+            linked: DataTable[Any] = detail.query_one("#household-links", DataTable)
+            assert _rows(linked)[0][0] == "No member is linked to this household"
+            assert system.roster.household_links(home, actor=admin) == []
             assert "Moved out" in footer_descriptions(app).values()
 
             await pilot.press("x")

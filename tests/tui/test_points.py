@@ -30,6 +30,7 @@ from tui.screens.points import PointsScreen, PointsTable, SelectionScreen, WhySc
 from tui.screens.points_forms import (
     ApproveAdjustmentScreen,
     AwardPointsScreen,
+    ChooseActivityScreen,
     ConfirmSelectionScreen,
     FileObjectionScreen,
     FinalizePeriodScreen,
@@ -94,6 +95,9 @@ def test_a_clerk_awards_records_attendance_proposes_a_deduction_and_explains(
     year_clock(system, LATE_IN_THE_YEAR)
     clerk, _ = _accounts(station)
     _last_year_closed(station)
+    new_year = system.app.plan_activity(
+        "元旦联欢", "party_day", date(YEAR, 12, 31), org.community, actor=station.admin
+    ).id
     system.runner.catch_up()
 
     async def story() -> None:
@@ -130,8 +134,16 @@ def test_a_clerk_awards_records_attendance_proposes_a_deduction_and_explains(
             book: Ledger = system.app.repository.get(Ledger.id_for(station.zhang, YEAR))
             assert [(e["rule"], e["points"]) for e in book.entries.values()] == [("study", 2)]
 
-            # A party day: plan it, then tick both members who came.
+            # Attendance: the year's only activity so far, the New Year's party, is not
+            # held yet and cannot be chosen; plan a party day, then tick 张三 who came.
             await pilot.press("t")
+            choose = await on_screen(pilot, ChooseActivityScreen)
+            activities = choose.query_one("#activities", OptionList)
+            await until(pilot, lambda: choose.found is not None)
+            ahead = activities.get_option_at_index(1)
+            assert ahead.disabled and "元旦联欢 " in str(ahead.prompt)
+            assert "尚未举行" in str(ahead.prompt)
+            await pilot.press("n")
             plan = await on_screen(pilot, PlanActivityScreen)
             plan.query_one("#title", Input).value = "十二月主题党日"
             await _choose(pilot, "#rule_code", "party_day")
@@ -143,18 +155,63 @@ def test_a_clerk_awards_records_attendance_proposes_a_deduction_and_explains(
             names = attend.query_one("#member_ids", SelectionList)
             await until(pilot, lambda: names.option_count == 2)
             names.focus()
-            await pilot.press("space", "down", "space")
-            assert "已勾选 2 人" in text_of(pilot, "#attend-hint")
+            await pilot.press("space")
+            assert "已勾选 1 人" in text_of(pilot, "#attend-hint")
             await pilot.press("ctrl+s")
             await on_screen(pilot, PointsScreen)
             await until(pilot, lambda: _rows(screen, "rankings")[str(station.zhang)]["points"] == 5)
+            activity: Activity = system.app.repository.get(attend.planned.id)
+            assert activity.attendees == [station.zhang]
+
+            # 李四 came too: the party day is chosen from the year's list; 张三 shows as
+            # recorded and cannot be ticked again.
+            await pilot.press("t")
+            choose = await on_screen(pilot, ChooseActivityScreen)
+            activities = choose.query_one("#activities", OptionList)
+            await until(pilot, lambda: choose.found is not None)
+            party_day = activities.get_option_at_index(2)
+            assert party_day.id == str(activity.id) and not party_day.disabled
+            assert "十二月主题党日" in str(party_day.prompt)
+            assert "已签到 1 人" in str(party_day.prompt)
+            activities.highlighted = 2
+            await pilot.press("enter")
+            again = await on_screen(pilot, RecordAttendanceScreen)
+            assert again.planned.id == activity.id
+            names = again.query_one("#member_ids", SelectionList)
+            await until(pilot, lambda: names.option_count == 2)
+            ticks = [names.get_option_at_index(i) for i in range(names.option_count)]
+            assert [o.value for o in ticks] == [str(station.zhang), str(station.li)]
+            assert ticks[0].disabled and "已签到" in str(ticks[0].prompt)
+            names.focus()
+            names.highlighted = 1
+            await pilot.press("space")
+            assert "已勾选 1 人" in text_of(pilot, "#attend-hint")
+            await pilot.press("ctrl+s")
+            await on_screen(pilot, PointsScreen)
+            await until(pilot, lambda: str(station.li) in _rows(screen, "rankings"))
             rankings = _rows(screen, "rankings")
             assert [(r["rank"], r["name"], r["points"], r["stars"]) for r in rankings.values()] == [
                 (1, "张三", 5, 1),
                 (2, "李四", 3, 1),
             ]
-            activity: Activity = system.app.repository.get(attend.planned.id)
-            assert set(activity.attendees) == {station.zhang, station.li}
+            activity = system.app.repository.get(attend.planned.id)
+            assert activity.attendees == [station.zhang, station.li]
+
+            # A name search on the rankings keeps each member's rank.
+            await pilot.press("slash")
+            assert app.focused is screen.query_one("#rankings-q", Input)
+            await pilot.press(*"李")
+            await until(pilot, lambda: list(_rows(screen, "rankings")) == [str(station.li)])
+            assert _rows(screen, "rankings")[str(station.li)]["rank"] == 2
+            await type_into(pilot, "#rankings-q", "")
+            await pilot.press("enter")
+            await until(pilot, lambda: len(_rows(screen, "rankings")) == 2)
+            assert app.focused is screen.query_one("#rankings-table", PointsTable)
+            listed = system.points.activities(actor=clerk, year=YEAR, branch_id=org.branch)
+            assert [(a["id"], a["attendees"]) for a in listed.items] == [
+                (new_year, 0),
+                (activity.id, 2),
+            ]
 
             # A deduction for 李四: the reason is required; it waits for a second person.
             table = screen.query_one("#rankings-table", PointsTable)
@@ -306,6 +363,17 @@ def test_a_supervisor_decides_proposals_objections_and_the_year_in_english_at_80
                 "The party day was recorded"
             )
             assert system.app.repository.get(Period.id_for(LAST_YEAR)).open_objections == []
+
+            # Attendance for a closed year: the chooser says so, and fits at 80×24.
+            await pilot.press("t")
+            choose = await on_screen(pilot, ChooseActivityScreen)
+            await until(pilot, lambda: choose.found is not None)
+            assert f"{LAST_YEAR} is closed" in text_of(pilot, ".dialog-hint")
+            new = choose.query_one("#activities", OptionList).get_option_at_index(0)
+            assert "Plan a new activity" in str(new.prompt)
+            assert choose.query_one("#activities").region.bottom <= 24
+            await pilot.press("escape")
+            await on_screen(pilot, PointsScreen)
 
             # The window ends; the year becomes final, and its selection is published.
             period: Period = system.app.repository.get(Period.id_for(LAST_YEAR))

@@ -1,5 +1,5 @@
 """Households: the list of a unit's households (searched, paged) and one household's
-details, contact log and history.
+details, linked members (3+N), contact log and history.
 
 The head's phone shows masked, unit and room withheld, until the user asks to see them
 with a reason; the Application records each showing.
@@ -40,6 +40,7 @@ from tui.screens.household_forms import (
     RegisterHouseholdScreen,
     household_name,
 )
+from tui.screens.member import MemberScreen
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr, TrInput, localize_bindings
 from tui.widgets.section_bar import SectionBar
@@ -76,7 +77,9 @@ HouseholdsScreen #households-status {
 HouseholdScreen #household-details {
     height: auto;
 }
-HouseholdScreen #household-contacts, HouseholdScreen #household-history {
+HouseholdScreen #household-links,
+HouseholdScreen #household-contacts,
+HouseholdScreen #household-history {
     height: auto;
     max-height: 12;
 }
@@ -339,14 +342,15 @@ class HouseholdView:
     """Everything the household screen shows, read in one go."""
 
     detail: HouseholdDetail
+    #: The members linked to the household, current links first (roster.household_links).
+    links: list[dict[str, Any]]
     contacts: list[dict[str, Any]]
-    member_names: dict[UUID, str]
     history: list[HistoryEntry]
     units: dict[UUID, UnitNode]
 
 
 class HouseholdLoaded(Message):
-    """One household's details, contact log and history were read."""
+    """One household's details, linked members, contact log and history were read."""
 
     def __init__(self, view: HouseholdView) -> None:
         super().__init__()
@@ -354,7 +358,8 @@ class HouseholdLoaded(Message):
 
 
 class HouseholdScreen(StaffScreen):
-    """One household: its details, the contacts its members logged, and its history."""
+    """One household: its details, its linked members and the contacts they logged, and
+    its history; Enter on a linked member opens them."""
 
     DEFAULT_CSS = _CSS
 
@@ -380,6 +385,8 @@ class HouseholdScreen(StaffScreen):
         with VerticalScroll(id="household-body"):
             yield Tr("household.details", classes="section-title")
             yield Static(t("form.loading"), id="household-details")
+            yield Tr("household.col.members", classes="section-title")
+            yield DataTable(id="household-links", cursor_type="row", zebra_stripes=True)
             yield Tr("household.contacts", n=CONTACT_LIMIT, classes="section-title")
             yield DataTable(id="household-contacts", cursor_type="row", zebra_stripes=True)
             yield Tr("household.history", classes="section-title")
@@ -387,7 +394,7 @@ class HouseholdScreen(StaffScreen):
         yield YimaiFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#household-contacts").focus()
+        self.query_one("#household-links").focus()
         self.load()
 
     def read_models_advanced(self) -> None:
@@ -408,15 +415,12 @@ class HouseholdScreen(StaffScreen):
             contacts = roster.contact_log(
                 actor=actor, household_id=self.household_id, limit=CONTACT_LIMIT
             )
-            names: dict[UUID, str] = {}
-            for entry in contacts:  # a few members at most: the household's links
+            for entry in contacts:
                 entry["note"] = app.open_note(entry["household_id"], entry["note_sealed"])
-                if entry["member_id"] not in names:
-                    names[entry["member_id"]] = app.get_member(entry["member_id"], actor=actor).name
             view = HouseholdView(
                 detail=detail,
+                links=roster.household_links(self.household_id, actor=actor),
                 contacts=contacts,
-                member_names=names,
                 history=app.get_history(self.household_id, actor=actor, kind=Household),
                 units=by_id(roster.tree(actor=actor, include_closed=True)),
             )
@@ -477,6 +481,7 @@ class HouseholdScreen(StaffScreen):
         place.add_row(Text(t("household.field.place")), Text(where))
         place.add_row(Text(t("field.status")), Text(t(f"household.status.{d.status}")))
         self.query_one("#household-details", Static).update(Group(grid, place))
+        self.show_links(view)
         self.show_contacts(view)
         self.show_history(view)
 
@@ -488,6 +493,48 @@ class HouseholdScreen(StaffScreen):
             return self.contact.get(field) or "—"
         return masked or t("member.contact_hidden")
 
+    def show_links(self, view: HouseholdView) -> None:
+        """The linked members: since when, how often contacted, whether still linked."""
+        table: DataTable[Text] = self.query_one("#household-links", DataTable)
+        current = self.selected_member()
+        table.clear(columns=True)
+        for key in ("household.col.member", "col.since", "col.contacts", "col.last_contact"):
+            table.add_column(t(key))
+        table.add_column(t("col.link"))
+        if not view.links:
+            table.add_row(Text(t("household.no_links"), style="dim"), *[Text("")] * 4)
+        for link in view.links:
+            last = link["last_contact_on"]
+            style = "" if link["active"] else "dim"
+            table.add_row(
+                Text(link["name"], style=style),
+                Text(link["since"].isoformat(), style=style),
+                Text(str(link["contacts"]), justify="right", style=style),
+                Text(last.isoformat() if last else "—", style=style),
+                Text(t("member.link_active") if link["active"] else t("member.link_ended")),
+                key=str(link["member_id"]),
+            )
+        keys = [str(link["member_id"]) for link in view.links]
+        if current is not None and str(current) in keys:
+            table.move_cursor(row=keys.index(str(current)))
+
+    def selected_member(self) -> UUID | None:
+        """The linked member under the cursor."""
+        table: DataTable[Text] = self.query_one("#household-links", DataTable)
+        if self.view is None or not self.view.links or not table.row_count:
+            return None
+        row = min(max(table.cursor_row, 0), table.row_count - 1)
+        key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        return UUID(key) if key else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a linked member opens them."""
+        if event.data_table.id != "household-links":
+            return
+        member = self.selected_member()
+        if member is not None:
+            self.app.push_screen(MemberScreen(member))
+
     def show_contacts(self, view: HouseholdView) -> None:
         table: DataTable[Text] = self.query_one("#household-contacts", DataTable)
         table.clear(columns=True)
@@ -497,10 +544,12 @@ class HouseholdScreen(StaffScreen):
         table.add_column(t("col.who"))
         if not view.contacts:
             table.add_row(Text(t("household.no_contacts"), style="dim"), *[Text("")] * 4)
+        # Whoever logged a contact is linked (or was): the links name them.
+        names = {link["member_id"]: link["name"] for link in view.links}
         for entry in view.contacts:
             table.add_row(
                 Text(entry["on"].isoformat()),
-                Text(view.member_names.get(entry["member_id"], "")),
+                Text(names.get(entry["member_id"], "")),
                 Text(label("channel", entry["channel"])),
                 Text(entry.get("note") or ""),
                 Text(entry.get("logged_by") or ""),

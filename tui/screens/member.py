@@ -65,8 +65,6 @@ class MemberView:
 
 #: Point entries shown on the member screen (the points section has them all).
 ENTRY_LIMIT = 5
-#: Contact-log entries read to count this year's contacts (a member logs far fewer).
-CONTACT_COUNT_LIMIT = 500
 
 
 def _when(stamp: datetime) -> str:
@@ -137,13 +135,7 @@ class MemberScreen(StaffScreen):
             if actor.can(Permission.POINTS_READ):
                 totals = points.totals(self.member_id, actor=actor, year=year)
                 entries = points.ledger(self.member_id, actor=actor, limit=ENTRY_LIMIT)
-            year_contacts: dict[UUID, int] = {}
-            for entry in roster.contact_log(
-                actor=actor, member_id=self.member_id, limit=CONTACT_COUNT_LIMIT
-            ):
-                if entry["on"].year == year:
-                    household = entry["household_id"]
-                    year_contacts[household] = year_contacts.get(household, 0) + 1
+            year_contacts = roster.contact_counts(self.member_id, actor=actor, year=year)
             view = MemberView(
                 detail=detail,
                 links=roster.member_links(self.member_id, actor=actor),

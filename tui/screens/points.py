@@ -18,7 +18,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, SelectionList, Static, TabbedContent, TabPane
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from domain.access import Permission
@@ -31,8 +32,10 @@ from tui.messages import CommandRefused
 from tui.org import ordered, walk
 from tui.screens.base import StaffScreen
 from tui.screens.points_forms import (
+    PLAN_NEW,
     ApproveAdjustmentScreen,
     AwardPointsScreen,
+    ChooseActivityScreen,
     Chosen,
     ClosePeriodScreen,
     ConfirmSelectionScreen,
@@ -52,11 +55,13 @@ from tui.screens.points_forms import (
     rule_name,
 )
 from tui.widgets.footer import YimaiFooter
-from tui.widgets.localized import ChoiceSelect, Tr
+from tui.widgets.localized import ChoiceSelect, Tr, TrInput
 from tui.widgets.section_bar import SectionBar
 
 #: Rows of a list read at once; `<` and `>` page through the rest.
 PAGE = 100
+#: Seconds of quiet in the rankings' search box before it searches.
+SEARCH_DELAY = 0.3
 TABS = ("rankings", "approvals", "objections", "periods", "rules")
 
 
@@ -210,6 +215,7 @@ class PointsScreen(StaffScreen):
         Binding("c", "close_period", "Close year", id="points.close"),
         Binding("z", "finalize", "Finalize", id="points.finalize"),
         Binding("s", "selection", "Selection", id="points.selection"),
+        Binding("slash", "search", "Search", key_display="/", id="points.search"),
         Binding(
             "left_square_bracket", "tab(-1)", "Prev tab", key_display="[", id="points.prev-tab"
         ),
@@ -255,6 +261,7 @@ class PointsScreen(StaffScreen):
         self.offsets = dict.fromkeys(TABS, 0)
         self.data: PointsData | None = None
         self.ticket = 0
+        self.search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield SectionBar()
@@ -266,6 +273,7 @@ class PointsScreen(StaffScreen):
             yield Static("", id="period-line", markup=False)
         with TabbedContent(id="points-tabs"):
             with TabPane(t("points.tab.rankings"), id="rankings"):
+                yield TrInput("points.placeholder.search", id="rankings-q", compact=True)
                 yield PointsTable(RANKING_COLUMNS, id="rankings-table")
             with TabPane(t("points.tab.approvals"), id="approvals"):
                 yield PointsTable(APPROVAL_COLUMNS, id="approvals-table")
@@ -291,11 +299,17 @@ class PointsScreen(StaffScreen):
         self.reload()
 
     def reload(self) -> None:
+        if self.search_timer is not None:
+            self.search_timer.stop()
+            self.search_timer = None
         self.ticket += 1
-        self.load(self.year, self.scope, dict(self.offsets), self.ticket)
+        q = self.query_one("#rankings-q", Input).value
+        self.load(self.year, self.scope, dict(self.offsets), self.ticket, q)
 
     @work(thread=True, exclusive=True, group="points")
-    def load(self, year: int, scope: str | None, offsets: dict[str, int], ticket: int) -> None:
+    def load(
+        self, year: int, scope: str | None, offsets: dict[str, int], ticket: int, q: str = ""
+    ) -> None:
         points, roster = self.system.points, self.system.roster
         community = branch = None
         if scope:
@@ -314,6 +328,7 @@ class PointsScreen(StaffScreen):
                     year=year,
                     community_id=community,
                     branch_id=branch,
+                    q=q,
                     offset=offsets["rankings"],
                     limit=PAGE,
                 ),
@@ -555,6 +570,23 @@ class PointsScreen(StaffScreen):
             self.offsets["rankings"] = 0
             self.reload()
 
+    @on(Input.Changed, "#rankings-q")
+    def search_changed(self) -> None:
+        """A name typed in the rankings' search box: searched after a short quiet."""
+        self.offsets["rankings"] = 0
+        if self.search_timer is not None:
+            self.search_timer.stop()
+        self.search_timer = self.set_timer(SEARCH_DELAY, self.reload)
+
+    @on(Input.Submitted, "#rankings-q")
+    def search_submitted(self) -> None:
+        self.reload()
+        self.table("rankings").focus()
+
+    def action_search(self) -> None:
+        self.query_one(TabbedContent).active = "rankings"
+        self.query_one("#rankings-q", Input).focus()
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()
 
@@ -613,11 +645,28 @@ class PointsScreen(StaffScreen):
     def action_award(self) -> None:
         self.push(AwardPointsScreen(self.highlighted_member()))
 
+    def scope_ids(self) -> tuple[UUID | None, UUID | None]:
+        """The community and the branch the unit filter names (either or neither)."""
+        kind, _, ident = (self.scope or "").partition(":")
+        return (UUID(ident) if kind == "c" else None, UUID(ident) if kind == "b" else None)
+
     def action_attendance(self) -> None:
-        branch = None
-        if self.scope and self.scope.startswith("b:"):
-            branch = UUID(self.scope[2:])
-        self.push(PlanActivityScreen(branch), self.after_plan)
+        """An activity of the year in scope (or a new one), then who attended."""
+        community, branch = self.scope_ids()
+        periods = self.data.periods if self.data else []
+        period = next((p for p in periods if p["year"] == self.year), None)
+        closed = period is not None and period["state"] != "open"
+        screen = ChooseActivityScreen(
+            self.year, community_id=community, branch_id=branch, closed=closed
+        )
+        self.push(screen, self.after_choose)
+
+    def after_choose(self, chosen: PlannedActivity | str | None) -> None:
+        if chosen == PLAN_NEW:
+            _, branch = self.scope_ids()
+            self.push(PlanActivityScreen(branch), self.after_plan)
+        else:
+            self.after_plan(chosen if isinstance(chosen, PlannedActivity) else None)
 
     def after_plan(self, receipt: Receipt | None) -> None:
         if isinstance(receipt, PlannedActivity):

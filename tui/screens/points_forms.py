@@ -11,33 +11,39 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from rich.text import Text
 from textual import on, work
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
 
 from domain.dto import AttendanceReceipt, AwardReceipt, Receipt
 from domain.errors import InvalidInputError
 from domain.points import HELP_RULE, RuleCategory
+from projections.queries import Page
 from projections.roster import MemberRow, UnitNode
 from tui.errors import describe, reason
 from tui.i18n import colon, has, join, label, language, t
 from tui.messages import CommandDone, CommandRefused
 from tui.org import ordered, walk
-from tui.screens.base import FormScreen, parse_date, text_or_none
+from tui.screens.base import FormScreen, YimaiModal, parse_date, text_or_none
 from tui.widgets.field import Field
+from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import ChoiceSelect, Tr, TrButton, TrInput
 
 #: Members offered at once by a picker or the attendance list; a search narrows.
 PICK_LIMIT = 20
 ATTEND_LIMIT = 200
+#: Activities the chooser lists (the latest held first).
+CHOOSE_LIMIT = 100
 #: Seconds of quiet in a search box before the roster is searched.
 SEARCH_DELAY = 0.2
 
@@ -136,6 +142,8 @@ class PlannedActivity(Receipt):
     title: str = ""
     held_on: date | None = None
     unit_id: UUID | None = None
+    #: Chosen from those planned before (some members' attendance may be recorded).
+    existing: bool = False
 
 
 def rule_name(rule: dict[str, Any]) -> str:
@@ -379,9 +387,159 @@ class AwardPointsScreen(_MemberForm):
 
 # -- attendance -------------------------------------------------------------------------------
 
+#: What the activity chooser answers for "plan a new activity".
+PLAN_NEW = "new"
+
+
+class ActivitiesFound(Message):
+    """The year's activities in the chooser's scope were read, with the rule names."""
+
+    def __init__(self, page: Page, rules: dict[str, dict[str, Any]]) -> None:
+        super().__init__()
+        self.page = page
+        self.rules = rules
+
+
+class ChooseActivityScreen(YimaiModal[PlannedActivity | str | None]):
+    """Step one of attendance: an activity already planned (of the year, where the
+    scope's members may attend), or a new one to plan. An activity not held yet, or of
+    a closed year, is listed but cannot be chosen (the domain refuses its attendance)."""
+
+    DEFAULT_CSS = """
+    ChooseActivityScreen #activities { height: auto; max-height: 14; }
+    ChooseActivityScreen.-narrow #activities { max-height: 10; }
+    ChooseActivityScreen #activities-more { height: auto; color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "plan_new", "Plan new", id="points.plan-new"),
+        Binding("escape", "cancel", "Cancel", id="points.choose-cancel"),
+    ]
+
+    def __init__(
+        self,
+        year: int,
+        *,
+        community_id: UUID | None = None,
+        branch_id: UUID | None = None,
+        closed: bool = False,
+    ) -> None:
+        super().__init__()
+        self.year = year
+        self.community_id = community_id
+        self.branch_id = branch_id
+        self.closed = closed
+        self.found: ActivitiesFound | None = None
+
+    def compose(self) -> Iterator[Widget]:
+        with Vertical(classes="dialog form"):
+            yield Tr("points.choose.title", classes="dialog-title")
+            hint = "points.choose.closed" if self.closed else "points.choose.hint"
+            yield Tr(hint, classes="dialog-hint", year=self.year)
+            yield OptionList(id="activities", compact=True)
+            yield Static("", id="activities-more", markup=False)
+        yield YimaiFooter()
+
+    def on_mount(self) -> None:
+        self.show()
+        self.query_one(OptionList).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="activities")
+    def load(self) -> None:
+        points, principal = self.system.points, self.yimai.principal
+        if principal is None:  # logged out meanwhile: read nothing
+            return
+        try:
+            page = points.activities(
+                actor=principal,
+                community_id=self.community_id,
+                branch_id=self.branch_id,
+                year=self.year,
+                limit=CHOOSE_LIMIT,
+            )
+            rules = {r["code"]: r for r in points.rules()}
+        except Exception as error:  # shown in the dialog
+            self.post_message(CommandRefused(error))
+            return
+        self.post_message(ActivitiesFound(page, rules))
+
+    def on_activities_found(self, message: ActivitiesFound) -> None:
+        self.found = message
+        self.show()
+
+    def on_command_refused(self, message: CommandRefused) -> None:
+        principal = self.yimai.principal
+        text = describe(message.error, user=principal.username if principal else "")
+        self.query_one("#activities-more", Static).update(Text(text, style="bold red"))
+
+    def choosable(self, activity: dict[str, Any]) -> bool:
+        return not self.closed and activity["held_on"] <= self.system.app.today()
+
+    def show(self) -> None:
+        options = self.query_one(OptionList)
+        current = options.highlighted
+        options.clear_options()
+        options.add_option(Option(Text(t("points.choose.new"), style="bold"), id=PLAN_NEW))
+        found = self.found
+        if found is None:
+            options.add_option(Option(t("points.loading"), disabled=True))
+        elif not found.page.items:
+            options.add_option(Option(Text(t("points.choose.none"), style="dim"), disabled=True))
+        for a in found.page.items if found else []:
+            rule = found.rules.get(a["rule_code"]) if found else None
+            text = Text(a["held_on"].isoformat() + "  ")
+            text.append(a["title"], style="bold")
+            text.append(
+                "  " + t("points.choose.line", rule=rule_name(rule or a), n=a["attendees"]),
+                style="dim",
+            )
+            ok = self.choosable(a)
+            if not ok and not self.closed:
+                text.append("  " + t("points.choose.ahead"), style="italic")
+            options.add_option(Option(text, id=str(a["id"]), disabled=not ok))
+        more = ""
+        if found is not None and found.page.total > len(found.page.items):
+            more = t("points.choose.more", total=found.page.total, shown=len(found.page.items))
+        self.query_one("#activities-more", Static).update(more)
+        options.highlighted = current if current is not None else 0
+
+    def relabel(self) -> None:
+        self.show()
+
+    @on(OptionList.OptionSelected, "#activities")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id == PLAN_NEW:
+            self.dismiss(PLAN_NEW)
+            return
+        found = self.found
+        activity = next(
+            (a for a in (found.page.items if found else []) if str(a["id"]) == event.option.id),
+            None,
+        )
+        if activity is None or not self.choosable(activity):
+            return
+        self.dismiss(
+            PlannedActivity(
+                activity["id"],
+                0,
+                title=activity["title"],
+                held_on=activity["held_on"],
+                unit_id=activity["branch_id"] or activity["community_id"],
+                existing=True,
+            )
+        )
+
+    def action_plan_new(self) -> None:
+        self.dismiss(PLAN_NEW)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
 
 class PlanActivityScreen(PointsForm):
-    """Step one of attendance: the activity (title, rule, day, community, branch)."""
+    """A new activity to record attendance of (title, rule, day, community, branch)."""
 
     TITLE_KEY = "points.plan.title"
     HINT_KEY = "points.plan.hint"
@@ -462,17 +620,22 @@ class PlanActivityScreen(PointsForm):
 
 
 class AttendeesFound(Message):
-    """The members offered for ticking were read."""
+    """The members offered for ticking were read (and, for an activity planned before,
+    those whose attendance is already recorded)."""
 
-    def __init__(self, rows: list[MemberRow], total: int, ticket: int) -> None:
+    def __init__(
+        self, rows: list[MemberRow], total: int, ticket: int, attended: frozenset[str]
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.total = total
         self.ticket = ticket
+        self.attended = attended
 
 
 class RecordAttendanceScreen(PointsForm):
-    """Step two: tick who attended (members of the activity's branch or community)."""
+    """Step two: tick who attended (members of the activity's branch or community);
+    for an activity planned before, those already recorded show ticked and fixed."""
 
     TITLE_KEY = "points.attend.title"
 
@@ -485,6 +648,9 @@ class RecordAttendanceScreen(PointsForm):
         super().__init__()
         self.planned = planned
         self.ticked: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        #: Members whose attendance is recorded already (read once).
+        self.attended: frozenset[str] | None = None if planned.existing else frozenset()
         self.ticket = 0
         self.timer: Timer | None = None
 
@@ -525,7 +691,11 @@ class RecordAttendanceScreen(PointsForm):
 
     @work(thread=True, exclusive=True, group="attendees")
     def search(self, query: str, ticket: int) -> None:
+        attended = self.attended
         try:
+            if attended is None:
+                found = self.system.points.activity_attendees(self.planned.id, actor=self.principal)
+                attended = frozenset(str(m) for m in found)
             page = self.system.roster.search_members(
                 query.strip(),
                 actor=self.principal,
@@ -535,19 +705,24 @@ class RecordAttendanceScreen(PointsForm):
         except Exception as error:  # shown under the form
             self.post_message(CommandRefused(error))
             return
-        self.post_message(AttendeesFound(page.items, page.total, ticket))
+        self.post_message(AttendeesFound(page.items, page.total, ticket, attended))
 
     def on_attendees_found(self, message: AttendeesFound) -> None:
         if message.ticket != self.ticket:
             return
+        self.attended = attended = message.attended
         names = self.query_one("#member_ids", SelectionList)
         names.clear_options()
-        names.add_options(
-            [
-                (f"{r.name}  {r.branch_name}", str(r.id), str(r.id) in self.ticked)
-                for r in message.rows
-            ]
-        )
+        options: list[Selection[str]] = []
+        for r in message.rows:
+            ident = str(r.id)
+            prompt = f"{r.name}  {r.branch_name}"
+            if ident in attended:  # the domain refuses a second attendance
+                prompt += f"  （{t('points.attend.already')}）"
+                options.append(Selection(prompt, ident, True, disabled=True))
+            else:
+                options.append(Selection(prompt, ident, ident in self.ticked))
+        names.add_options(options)
         self.names = {str(r.id): r.name for r in message.rows}
         if names.option_count:
             names.highlighted = 0

@@ -8,6 +8,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # -- bindings ---------------------------------------------------------------------------
     "bind.points.award": ("加分", "Award"),
     "bind.points.attendance": ("活动签到", "Attendance"),
+    "bind.points.plan-new": ("登记新活动", "Plan new"),
+    "bind.points.search": ("搜索姓名", "Search names"),
+    "bind.points.choose-cancel": ("取消", "Cancel"),
     "bind.points.deduct": ("提议扣分", "Propose deduction"),
     "bind.points.reverse": ("提议撤销", "Propose reversal"),
     "bind.points.approve": ("批准", "Approve"),
@@ -145,6 +148,25 @@ TEXT: dict[str, tuple[str, str]] = {
         "First the activity (party day, volunteering, study), then tick who attended.",
     ),
     "points.attend.title": ("活动签到 ②：参加人员", "Attendance ②: who attended"),
+    "points.attend.already": ("已签到", "attended"),
+    "points.choose.title": ("活动签到：选择活动", "Attendance: choose the activity"),
+    "points.choose.hint": (
+        "{year} 年度的活动，最近举行的在前：回车为所选活动签到，或按 n 登记新活动。",
+        "Activities of {year}, the latest first: Enter ticks who attended the one chosen; "
+        "n plans a new one.",
+    ),
+    "points.choose.closed": (
+        "{year} 年度已结束，其活动不能再签到；可按 n 登记新活动。",
+        "{year} is closed: its activities take no more attendance; n plans a new one.",
+    ),
+    "points.choose.new": ("＋ 登记新活动（n）", "+ Plan a new activity (n)"),
+    "points.choose.none": ("这一年还没有登记活动", "No activity planned in this year"),
+    "points.choose.line": ("{rule} · 已签到 {n} 人", "{rule} · {n} attended"),
+    "points.choose.ahead": ("尚未举行", "not held yet"),
+    "points.choose.more": (
+        "共 {total} 个活动，列出最近 {shown} 个",
+        "{total} activities, the latest {shown} listed",
+    ),
     "points.attend.hint": (
         "{title}（{day}）：空格勾选，Ctrl+S 保存。已勾选 {n} 人。",
         "{title} ({day}): Space ticks, Ctrl+S saves. {n} ticked.",

@@ -45,6 +45,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "household.details": ("住户信息", "Household"),
     "household.contacts": ("联系记录（最近 {n} 条）", "Contact log (latest {n})"),
     "household.no_contacts": ("还没有联系记录", "No contacts logged yet"),
+    "household.no_links": ("还没有党员联系这一户", "No member is linked to this household"),
     "household.history": ("变更记录", "History"),
     "household.erased": ("个人信息已抹除", "personal data erased"),
     "household.status.open": ("在住", "Living here"),

@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from domain.access import Permission, Principal
 from projections.system import System
-from tui import i18n
+from tui import i18n, when
 from tui.commands import YimaiCommands
 from tui.i18n import join, label, t
 from tui.messages import DatabaseChecked, ReadModelsAdvanced
@@ -83,6 +83,7 @@ class YimaiApp(App[None]):
     ) -> None:
         """`demo_options` go to cli.demo.load_demo (seed, members, households)."""
         i18n.set_language(lang or system.settings.lang)
+        when.set_zone(system.settings.tzinfo)
         super().__init__()
         self.system = system
         self.principal: Principal | None = None

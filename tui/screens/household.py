@@ -41,6 +41,7 @@ from tui.screens.household_forms import (
     household_name,
 )
 from tui.screens.member import MemberScreen
+from tui.when import local
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr, TrInput, localize_bindings
 from tui.widgets.section_bar import SectionBar
@@ -87,7 +88,7 @@ HouseholdScreen #household-history {
 
 
 def _when(stamp: datetime) -> str:
-    return stamp.astimezone().strftime("%Y-%m-%d %H:%M")
+    return local(stamp).strftime("%Y-%m-%d %H:%M")
 
 
 class HouseholdsFound(Message):

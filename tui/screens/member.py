@@ -38,6 +38,7 @@ from tui.screens.household_forms import (
     UnlinkHouseholdScreen,
     household_name,
 )
+from tui.when import local
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr
 from tui.widgets.section_bar import SectionBar
@@ -68,7 +69,7 @@ ENTRY_LIMIT = 5
 
 
 def _when(stamp: datetime) -> str:
-    return stamp.astimezone().strftime("%Y-%m-%d %H:%M")
+    return local(stamp).strftime("%Y-%m-%d %H:%M")
 
 
 class MemberScreen(StaffScreen):

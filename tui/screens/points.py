@@ -54,6 +54,7 @@ from tui.screens.points_forms import (
     proposal_text,
     rule_name,
 )
+from tui.when import local
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import ChoiceSelect, Tr, TrInput
 from tui.widgets.section_bar import SectionBar
@@ -66,7 +67,7 @@ TABS = ("rankings", "approvals", "objections", "periods", "rules")
 
 
 def _when(stamp: datetime | None) -> str:
-    return stamp.astimezone().strftime("%Y-%m-%d %H:%M") if stamp else "—"
+    return local(stamp).strftime("%Y-%m-%d %H:%M") if stamp else "—"
 
 
 def stars_text(level: int) -> Text:

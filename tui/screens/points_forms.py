@@ -35,6 +35,7 @@ from tui.i18n import colon, has, join, label, language, t
 from tui.messages import CommandDone, CommandRefused
 from tui.org import ordered, walk
 from tui.screens.base import FormScreen, YimaiModal, parse_date, text_or_none
+from tui.when import local
 from tui.widgets.field import Field
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import ChoiceSelect, Tr, TrButton, TrInput
@@ -967,7 +968,7 @@ class FileObjectionScreen(_MemberForm):
 
 
 def objection_text(row: dict[str, Any]) -> str:
-    filed = row["filed_at"].astimezone().strftime("%Y-%m-%d %H:%M")
+    filed = local(row["filed_at"]).strftime("%Y-%m-%d %H:%M")
     return t("points.objection", name=row.get("name") or "", year=row["year"], when=filed)
 
 

@@ -52,17 +52,29 @@ class SectionBar(Horizontal):
         self.relabel()
 
     def relabel(self) -> None:
+        """Every section always shows; who is logged in shows where there is room."""
         app = cast("YimaiApp", self.app)
-        wide = self.app.size.width >= 100
-        parts = [Content.styled(" " + t("app.short_title") + " ", "bold $accent")]
-        for section in available(app.principal):
-            name = t(f"section.{section.name}")
-            text = f" {section.key} {name} " if wide else f" {section.key}{name} "
-            style = "reverse bold " if section.name == self.section else ""
-            markup = f"[{style}@click=app.section('{section.name}')]$text[/]"
-            parts.append(Content.from_markup(markup, text=text))
-        self.query_one("#section-tabs", Static).update(Content("").join(parts))
-        self.query_one("#section-user", Static).update(app.sub_title)
+        width = self.size.width or self.app.size.width
+        user = app.sub_title
+        sections = available(app.principal)
+        title = Content.styled(" " + t("app.short_title") + " ", "bold $accent")
+        tabs = Content("")
+        for spaced in (True, False):
+            parts = [title]
+            for section in sections:
+                name = t(f"section.{section.name}")
+                text = f" {section.key} {name} " if spaced else f" {section.key}{name}"
+                style = "reverse bold " if section.name == self.section else ""
+                markup = f"[{style}@click=app.section('{section.name}')]$text[/]"
+                parts.append(Content.from_markup(markup, text=text))
+            tabs = Content("").join(parts)
+            if tabs.cell_length + Content(user).cell_length + 2 <= width:
+                break
+        show_user = tabs.cell_length + Content(user).cell_length + 2 <= width
+        self.query_one("#section-tabs", Static).update(tabs)
+        user_box = self.query_one("#section-user", Static)
+        user_box.update(user)
+        user_box.display = show_user
 
     def on_resize(self) -> None:
         self.relabel()

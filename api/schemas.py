@@ -905,6 +905,11 @@ class RequestPublic(Public):
         description="Releases, gifts, send-backs and reopenings, in order, with reasons."
     )
     erased: bool
+    possible: list[str] = Field(
+        description="The steps its state allows now (classify, claim, …), rights aside."
+    )
+    merged_into_code: str | None = Field(description="The receipt code of `merged_into`.")
+    duplicate_codes: list[str] = Field(description="The receipt codes of `duplicates`.")
 
 
 class RequestRowPublic(Public):

@@ -31,6 +31,8 @@ A = TypeVar("A", bound=Aggregate)
 CONFLICT_RETRIES = 3
 #: Open claims a resident unit may hold on alliance needs, unless configured otherwise.
 UNIT_CLAIM_LIMIT = 2
+#: The attribute of a command that holds the rights opening it.
+PERMISSIONS = "permissions"
 
 
 class RosterOccupancy(Protocol):
@@ -54,7 +56,8 @@ def _clock_of(app: object) -> Callable[[], datetime] | None:
 def command(*permissions: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Check the actor's right (any one of `permissions`), record the actor on every
     event, retry conflicts. A command that several rights open checks the finer rule
-    (e.g. "only the claimant") itself."""
+    (e.g. "only the claimant") itself. The rights stay on the command as `permissions`
+    (see `YimaiBase.may`)."""
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
@@ -74,6 +77,7 @@ def command(*permissions: Permission) -> Callable[[Callable[P, R]], Callable[P, 
                         ) from None
             raise AssertionError("unreachable")
 
+        setattr(wrapper, PERMISSIONS, frozenset(permissions))
         return wrapper
 
     return decorate
@@ -107,6 +111,15 @@ class YimaiBase(Application):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(FrozensetAsList())
+
+    def may(self, actor: Principal, command_name: str) -> bool:
+        """Whether the actor holds a right that opens the command (e.g. "claim_request").
+        The command's finer rules (only the claimant, never one's own work) are checked
+        when it runs."""
+        permissions = getattr(getattr(type(self), command_name, None), PERMISSIONS, None)
+        if not isinstance(permissions, frozenset):
+            raise ValueError(f"'{command_name}' is not a command")
+        return any(actor.can(p) for p in permissions)
 
     def today(self) -> date:
         """The date at the station (its time zone), against which "future" is judged."""

@@ -194,6 +194,17 @@ class RequestDetail:
     duplicates: list[UUID]
     moves: list[dict[str, Any]]
     erased: bool
+    #: The steps its state allows now (domain.requests.STEPS names), sorted; rights aside.
+    possible: list[str]
+    #: The current solution and the resident's last comment, opened.
+    solution: str | None
+    visit_comment: str | None
+    claimant_name: str | None
+    #: The members it names (the claimant, and the ones its moves name): their names.
+    member_names: dict[UUID, str]
+    merged_into_code: str | None
+    #: The duplicates' receipt codes, in the order of `duplicates`.
+    duplicate_codes: list[str]
 
 
 @dataclass

@@ -579,6 +579,8 @@ class Orders(Points):
         now = self.now()
         fields = self.personal.open(r.id, r.personal)
         f = fields or {}
+        named = {r.claimant} | {m.get(k) for m in r.moves for k in ("from", "to")}
+        names = self._member_names({i for i in named if isinstance(i, UUID)})
         return RequestDetail(
             id=r.id,
             version=r.version,
@@ -613,7 +615,28 @@ class Orders(Points):
             duplicates=list(r.duplicates),
             moves=[dict(m) for m in r.moves],
             erased=fields is None,
+            possible=sorted(r.possible_steps()),
+            solution=self.open_text(r.id, r.solution) if r.resolved_at else None,
+            visit_comment=self.open_text(r.id, r.visit_comment),
+            claimant_name=names.get(r.claimant) if r.claimant else None,
+            member_names=names,
+            merged_into_code=self._receipt_code(r.merged_into),
+            duplicate_codes=[self._receipt_code(d) or "" for d in r.duplicates],
         )
+
+    def _member_names(self, ids: set[UUID]) -> dict[UUID, str]:
+        """Members' names as staff see them ([erased] once a member is forgotten)."""
+        names = {}
+        for member_id in ids:
+            member = self._find(Member, member_id)
+            if member is not None:
+                opened = self.personal.open(member.id, member.personal) or {}
+                names[member_id] = opened.get("name") or ERASED
+        return names
+
+    def _receipt_code(self, request_id: UUID | None) -> str | None:
+        other = self._find(Request, request_id) if request_id else None
+        return other.receipt_code if other else None
 
     # -- micro-wishes ---------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ so replaying the events reproduces every due time exactly.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -68,13 +69,15 @@ class RequestState(StrEnum):
 
 
 #: States in which the work is not done yet: the clock runs and the request can be
-#: pressed, paused, escalated, withdrawn or merged.
+#: escalated.
 WORKING = frozenset(
     {RequestState.PLACED, RequestState.CLASSIFIED, RequestState.CLAIMED, RequestState.RESOLVED}
 )
 ENDED = frozenset(
     {RequestState.CLOSED, RequestState.WITHDRAWN, RequestState.REJECTED, RequestState.MERGED}
 )
+#: States in which nobody has resolved it yet.
+OPEN = (RequestState.PLACED, RequestState.CLASSIFIED, RequestState.CLAIMED)
 
 #: Letters a resident can read out without confusion (no 0/O, 1/I/L).
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -225,6 +228,9 @@ class Request(YimaiAggregate):
         self.moves: list[dict[str, Any]] = []
         self.satisfaction: Satisfaction | None = None
         self.summary: str | None = None
+        #: The current solution and the resident's last comment, sealed.
+        self.solution: str | None = None
+        self.visit_comment: str | None = None
         self.published_at: datetime | None = None
         self.merged_into: UUID | None = None
         self.duplicates: list[UUID] = []
@@ -232,6 +238,8 @@ class Request(YimaiAggregate):
         self.star_award: UUID | None = None
 
     # -- guards -------------------------------------------------------------------------
+    # One `check_<step>` per step: what the request's state allows, whatever the input.
+    # The event methods call them, and `possible_steps` asks them, so the two agree.
 
     def check_state(self, rule: str, *allowed: RequestState) -> None:
         if self.state not in allowed:
@@ -239,6 +247,87 @@ class Request(YimaiAggregate):
             raise RequestError(
                 rule, f"the request is {self.state.value}; this needs it to be {names}"
             )
+
+    def check_classify(self) -> None:
+        self.check_state("classify_state", RequestState.PLACED, RequestState.CLASSIFIED)
+
+    def check_claim(self) -> None:
+        if self.state == RequestState.CLAIMED:
+            raise RequestError("already_claimed", "someone has already claimed this request")
+        self.check_state("claim_state", RequestState.CLASSIFIED)
+
+    def check_release(self) -> None:
+        self.check_state("release_state", RequestState.CLAIMED)
+
+    def check_give(self) -> None:
+        self.check_state("give_state", RequestState.CLASSIFIED, RequestState.CLAIMED)
+
+    def check_note_progress(self) -> None:
+        self.check_state("progress_state", RequestState.CLAIMED)
+
+    def check_resolve(self) -> None:
+        self.check_state("resolve_state", RequestState.CLAIMED)
+        if self.paused_since is not None:
+            raise RequestError("clock_paused", "resume the clock before resolving")
+
+    def check_accept(self) -> None:
+        self.check_state("accept_state", RequestState.RESOLVED)
+
+    def check_send_back(self) -> None:
+        self.check_state("send_back_state", RequestState.RESOLVED)
+
+    def check_press(self) -> None:
+        self.check_state("press_state", *OPEN)
+
+    def check_escalate(self) -> None:
+        self.check_state("escalate_state", *WORKING)
+        if self.escalated:
+            raise RequestError("already_escalated", "the request is already escalated")
+
+    def check_pause(self) -> None:
+        self.check_state("pause_state", *OPEN)
+        if self.paused_since is not None:
+            raise RequestError("already_paused", "the clock is already paused")
+
+    def check_resume(self) -> None:
+        if self.paused_since is None:
+            raise RequestError("not_paused", "the clock is not paused")
+
+    def check_record_visit(self) -> None:
+        self.check_state("visit_state", RequestState.ACCEPTED)
+        if self.requester_kind == RequesterKind.ANONYMOUS:
+            raise RequestError("anonymous_visit", "an anonymous requester cannot be visited")
+
+    def check_publish(self) -> None:
+        if self.requester_kind == RequesterKind.ANONYMOUS:
+            # Nobody to visit: an accepted resolution is published as it stands.
+            self.check_state("publish_state", RequestState.VISITED, RequestState.ACCEPTED)
+        else:
+            self.check_state("publish_state", RequestState.VISITED)
+
+    def check_close(self) -> None:
+        self.check_state("close_state", RequestState.PUBLISHED)
+
+    def check_withdraw(self) -> None:
+        self.check_state("withdraw_state", *OPEN)
+
+    def check_reject(self) -> None:
+        self.check_state("reject_state", RequestState.PLACED, RequestState.CLASSIFIED)
+
+    def check_merge(self) -> None:
+        self.check_state("merge_state", *OPEN)
+
+    def possible_steps(self) -> frozenset[str]:
+        """The steps the request's state allows now (named as in `STEPS`); who may take
+        them, and with what input, is checked when one is taken."""
+        possible = set()
+        for step, check in STEPS.items():
+            try:
+                check(self)
+            except RequestError:
+                continue
+            possible.add(step)
+        return frozenset(possible)
 
     # -- the clock ----------------------------------------------------------------------
 
@@ -267,7 +356,7 @@ class Request(YimaiAggregate):
     def classify(
         self, category: str, claim_hours: int, resolve_hours: int, branch_id: UUID | None
     ) -> None:
-        self.check_state("classify_state", RequestState.PLACED, RequestState.CLASSIFIED)
+        self.check_classify()
         self.category = category
         self.claim_hours = claim_hours
         self.resolve_hours = resolve_hours
@@ -278,9 +367,7 @@ class Request(YimaiAggregate):
 
     @event("Claimed")
     def claim(self, claimant: UUID, at: datetime) -> None:
-        if self.state == RequestState.CLAIMED:
-            raise RequestError("already_claimed", "someone has already claimed this request")
-        self.check_state("claim_state", RequestState.CLASSIFIED)
+        self.check_claim()
         self.claimant = claimant
         self.claimed_at = self.claimed_at or at
         self.state = RequestState.CLAIMED
@@ -288,7 +375,7 @@ class Request(YimaiAggregate):
     @event("Released")
     def release(self, reason: str) -> None:
         _need(reason, "a reason is required to release a request")
-        self.check_state("release_state", RequestState.CLAIMED)
+        self.check_release()
         self.moves.append({"move": "released", "from": self.claimant, "reason": reason})
         self.claimant = None
         self.state = RequestState.CLASSIFIED
@@ -296,7 +383,7 @@ class Request(YimaiAggregate):
     @event("Given")
     def give(self, to: UUID, reason: str, at: datetime) -> None:
         _need(reason, "a reason is required to give a request to someone else")
-        self.check_state("give_state", RequestState.CLASSIFIED, RequestState.CLAIMED)
+        self.check_give()
         if to == self.claimant:
             raise RequestError("same_claimant", "that member already holds the request")
         self.moves.append({"move": "given", "from": self.claimant, "to": to, "reason": reason})
@@ -307,14 +394,13 @@ class Request(YimaiAggregate):
     @event("ProgressNoted")
     def note_progress(self, note: str) -> None:
         _need(note, "a progress note cannot be empty")
-        self.check_state("progress_state", RequestState.CLAIMED)
+        self.check_note_progress()
 
     @event("Resolved")
     def resolve(self, solution: str, evidence: list[str], at: datetime) -> None:
         _need(solution, "say how the request was solved")
-        self.check_state("resolve_state", RequestState.CLAIMED)
-        if self.paused_since is not None:
-            raise RequestError("clock_paused", "resume the clock before resolving")
+        self.check_resolve()
+        self.solution = solution
         self.resolved_at = at
         self.state = RequestState.RESOLVED
 
@@ -322,7 +408,7 @@ class Request(YimaiAggregate):
 
     @event("Accepted")
     def accept(self) -> None:
-        self.check_state("accept_state", RequestState.RESOLVED)
+        self.check_accept()
         self.state = RequestState.ACCEPTED
 
     @event("StarAwarded")
@@ -338,42 +424,35 @@ class Request(YimaiAggregate):
     @event("SentBack")
     def send_back(self, reason: str) -> None:
         _need(reason, "a reason is required to send a resolution back")
-        self.check_state("send_back_state", RequestState.RESOLVED)
+        self.check_send_back()
         self.moves.append({"move": "sent_back", "to": self.claimant, "reason": reason})
+        self.solution = None
         self.resolved_at = None
         self.state = RequestState.CLAIMED
 
     @event("Pressed")
     def press(self, reason: str) -> None:
         _need(reason, "say what the press is about")
-        self.check_state(
-            "press_state", RequestState.PLACED, RequestState.CLASSIFIED, RequestState.CLAIMED
-        )
+        self.check_press()
         self.presses += 1
 
     @event("Escalated")
     def escalate(self, reason: str) -> None:
         _need(reason, "a reason is required to escalate to the subdistrict")
-        self.check_state("escalate_state", *WORKING)
-        if self.escalated:
-            raise RequestError("already_escalated", "the request is already escalated")
+        self.check_escalate()
         self.escalated = True
 
     @event("ClockPaused")
     def pause(self, reason: str, at: datetime) -> None:
         _need(reason, "a reason is required to pause the clock")
-        self.check_state(
-            "pause_state", RequestState.PLACED, RequestState.CLASSIFIED, RequestState.CLAIMED
-        )
-        if self.paused_since is not None:
-            raise RequestError("already_paused", "the clock is already paused")
+        self.check_pause()
         self.paused_since = at
 
     @event("ClockResumed")
     def resume(self, at: datetime) -> None:
-        if self.paused_since is None:
-            raise RequestError("not_paused", "the clock is not paused")
-        self.paused += max(at - self.paused_since, timedelta())
+        self.check_resume()
+        since = self.paused_since or at  # set: check_resume says so
+        self.paused += max(at - since, timedelta())
         self.paused_since = None
 
     # -- the resident's word and publication -------------------------------------------------
@@ -382,33 +461,29 @@ class Request(YimaiAggregate):
     def record_visit(self, satisfaction: str, comment: str | None, reason: str | None) -> None:
         """`comment` is sealed; `reason` is the staff's clear note of a reopening."""
         level = Satisfaction(satisfaction)
-        self.check_state("visit_state", RequestState.ACCEPTED)
-        if self.requester_kind == RequesterKind.ANONYMOUS:
-            raise RequestError("anonymous_visit", "an anonymous requester cannot be visited")
+        self.check_record_visit()
         if level == Satisfaction.DISSATISFIED:
             _need(reason or "", "say why the resident is dissatisfied: the request reopens")
             self.moves.append({"move": "reopened", "to": self.claimant, "reason": reason})
+            self.solution = None
             self.resolved_at = None
             self.state = RequestState.CLAIMED
         else:
             self.state = RequestState.VISITED
         self.satisfaction = level
+        self.visit_comment = comment
 
     @event("Published")
     def publish(self, summary: str, at: datetime) -> None:
         _need(summary, "a public summary is required")
-        if self.requester_kind == RequesterKind.ANONYMOUS:
-            # Nobody to visit: an accepted resolution is published as it stands.
-            self.check_state("publish_state", RequestState.VISITED, RequestState.ACCEPTED)
-        else:
-            self.check_state("publish_state", RequestState.VISITED)
+        self.check_publish()
         self.summary = summary
         self.published_at = at
         self.state = RequestState.PUBLISHED
 
     @event("Closed")
     def close(self) -> None:
-        self.check_state("close_state", RequestState.PUBLISHED)
+        self.check_close()
         self.state = RequestState.CLOSED
 
     # -- other endings ------------------------------------------------------------------------
@@ -416,23 +491,19 @@ class Request(YimaiAggregate):
     @event("Withdrawn")
     def withdraw(self, reason: str) -> None:
         _need(reason, "a reason is required to withdraw a request")
-        self.check_state(
-            "withdraw_state", RequestState.PLACED, RequestState.CLASSIFIED, RequestState.CLAIMED
-        )
+        self.check_withdraw()
         self._end(RequestState.WITHDRAWN)
 
     @event("Rejected")
     def reject(self, reason: str) -> None:
         _need(reason, "a reason is required to reject a request as out of scope")
-        self.check_state("reject_state", RequestState.PLACED, RequestState.CLASSIFIED)
+        self.check_reject()
         self._end(RequestState.REJECTED)
 
     @event("Merged")
     def merge_into(self, original_id: UUID, reason: str) -> None:
         _need(reason, "a reason is required to merge a duplicate")
-        self.check_state(
-            "merge_state", RequestState.PLACED, RequestState.CLASSIFIED, RequestState.CLAIMED
-        )
+        self.check_merge()
         if original_id == self.id:
             raise RequestError("merge_self", "a request cannot be a duplicate of itself")
         self.merged_into = original_id
@@ -449,3 +520,27 @@ class Request(YimaiAggregate):
         if self.state in ENDED:
             raise RequestError("merge_target_ended", "merge into a request that is still open")
         self.duplicates.append(duplicate_id)
+
+
+#: Each step of a request, named as the Application's command that takes it says it,
+#: with the guard of the request's state it passes first.
+STEPS: dict[str, Callable[[Request], None]] = {
+    "classify": Request.check_classify,
+    "claim": Request.check_claim,
+    "release": Request.check_release,
+    "give": Request.check_give,
+    "note_progress": Request.check_note_progress,
+    "resolve": Request.check_resolve,
+    "pause_clock": Request.check_pause,
+    "resume_clock": Request.check_resume,
+    "accept": Request.check_accept,
+    "send_back": Request.check_send_back,
+    "press": Request.check_press,
+    "escalate": Request.check_escalate,
+    "record_visit": Request.check_record_visit,
+    "publish": Request.check_publish,
+    "close": Request.check_close,
+    "withdraw": Request.check_withdraw,
+    "reject": Request.check_reject,
+    "merge": Request.check_merge,
+}

@@ -41,6 +41,17 @@ def test_a_request_goes_from_the_counter_to_the_public_ledger(desk: Desk) -> Non
     assert placed["position"] == desk.position
     detail = desk.get("clerk", f"/receipts/{placed['receipt_code'].lower()}")
     assert (detail["id"], detail["state"], detail["category"]) == (request, "placed", "property")
+    # What the request allows now, whoever asks (rights are checked when a step is taken).
+    assert detail["possible"] == [
+        "classify",
+        "escalate",
+        "merge",
+        "pause_clock",
+        "press",
+        "reject",
+        "withdraw",
+    ]
+    assert (detail["merged_into_code"], detail["duplicate_codes"]) == (None, [])
     # The contact is masked; whoever calls the resident back asks for it, recorded.
     assert (detail["contact_name"], detail["contact_phone"]) == ("王*", "139****2222")
     shown = desk.post(

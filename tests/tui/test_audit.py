@@ -194,16 +194,16 @@ def test_the_roster_and_the_board_as_of_the_day_before(books: Books) -> None:
             board = await on_screen(pilot, BoardAsOfScreen)
             await until(pilot, lambda: board.found is not None)
             table = board.query_one("#asof-view", DataTable)
-            assert [r[1] for r in _cells(table)] == ["已分派"]
+            assert [r[1] for r in _cells(table)] == ["待认领"]
             await pilot.press("left_square_bracket")
             await until(pilot, lambda: board.found is not None and board.found.day == books.day0)
             await settle(pilot)
-            assert [r[1] for r in _cells(table)] == ["已受理"]
+            assert [r[1] for r in _cells(table)] == ["待分类"]
             assert "共 1 件" in text_of(pilot, "#asof-moment")
             await pilot.press("right_square_bracket")
             await until(pilot, lambda: board.found is not None and board.found.day == books.day1)
             await settle(pilot)
-            assert [r[1] for r in _cells(table)] == ["已分派"]
+            assert [r[1] for r in _cells(table)] == ["待认领"]
             assert system.requests.board(actor=reviewer, now=system.app.now()).items[0][
                 "state"
             ] == ("classified")

@@ -17,6 +17,7 @@ from domain.errors import (
     RuleViolationError,
     ThrottledError,
 )
+from domain.requests import Channel, RequesterKind, RequestState, Urgency
 from domain.roster import (
     AppointmentRole,
     BranchKind,
@@ -30,6 +31,12 @@ from domain.roster import (
 )
 from tui import i18n
 from tui.errors import describe
+
+#: Why a request is in the supervision queue (the reasons projections.requests gives).
+QueueReason = StrEnum(
+    "QueueReason",
+    ["awaiting_acceptance", "overdue", "awaiting_publication", "pressed", "escalated"],
+)
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
 NAMESPACES = [
@@ -114,6 +121,11 @@ def test_both_languages_say_everything_with_the_same_placeholders() -> None:
         ("role", Role),
         ("appointment", AppointmentRole),
         ("resident_unit_kind", ResidentUnitKind),
+        ("request_state", RequestState),
+        ("request_channel", Channel),
+        ("urgency", Urgency),
+        ("requester_kind", RequesterKind),
+        ("queue_reason", QueueReason),
     ],
 )
 def test_every_enum_value_has_a_label_in_both_languages(kind: str, enum: type[StrEnum]) -> None:

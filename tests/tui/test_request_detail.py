@@ -293,7 +293,7 @@ def test_merge_and_withdraw_in_english_and_a_reviewer_sees_no_moves(station: Sta
 
             # The duplicate joins the original by its receipt code.
             screen = await _open(pilot, duplicate)
-            assert "placed" in text_of(pilot, "#request-header")
+            assert "Placed" in text_of(pilot, "#request-header")
             await pilot.press("m")
             await on_screen(pilot, MergeScreen)
             await _fill(pilot, receipt_code="nope", reason="same stairwell")

@@ -26,7 +26,7 @@ from projections.queries import Page
 from projections.review import Moment
 from projections.roster import UnitNode
 from tui.errors import describe
-from tui.i18n import has, t
+from tui.i18n import label, t
 from tui.messages import CommandRefused
 from tui.screens.audit import short, when
 from tui.screens.base import StaffScreen, parse_date
@@ -41,8 +41,7 @@ BOARD_LIMIT = 100
 
 def _state(value: str) -> str:
     """A request's state in the current language."""
-    key = f"audit.state.{value}"
-    return t(key) if has(key) else value
+    return label("request_state", value)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from domain.requests import RequestState
 from projections.queries import Page
 from projections.roster import UnitNode
 from tui.errors import describe
-from tui.i18n import join, t
+from tui.i18n import join, label, t
 from tui.messages import CommandRefused
 from tui.org import by_id, ordered, walk
 from tui.screens.base import StaffScreen, YimaiModal
@@ -66,7 +66,7 @@ QUEUE_COLUMNS = [
 
 
 def state_label(state: str) -> str:
-    return t(f"board.state.{state}")
+    return label("request_state", state)
 
 
 class BoardContext(Message):
@@ -534,7 +534,7 @@ class SupervisionScreen(BoardScreen):
 
     def cells(self, row: Row) -> list[Text]:
         cells = super().cells(row)
-        reasons = join(t(f"board.reason.{r}") for r in row.get("reasons", []))
+        reasons = join(label("queue_reason", r) for r in row.get("reasons", []))
         return [cells[0], Text(reasons, style="bold"), *cells[2:]]
 
     def place_ids(self) -> tuple[UUID | None, UUID | None]:

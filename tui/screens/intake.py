@@ -36,7 +36,6 @@ from tui.i18n import colon, t
 from tui.messages import CommandDone, CommandRefused
 from tui.org import by_id, ordered, walk
 from tui.screens.base import StaffScreen, text_or_none
-from tui.text.orders_board import INTAKE_REASONS
 from tui.widgets.field import Field
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import ChoiceSelect, EnumSelect, Tr, TrInput
@@ -139,14 +138,6 @@ def household_text(household: dict[str, Any]) -> str:
     )
 
 
-def field_reason(text: str) -> str:
-    """A domain reason in the current language (the shared table first, then ours)."""
-    shown = reason(text)
-    if shown == text and i18n.language() != "en" and text in INTAKE_REASONS:
-        return t(INTAKE_REASONS[text])
-    return shown
-
-
 class IntakeScreen(StaffScreen):
     """Take a resident's request at the counter and give them its receipt code."""
 
@@ -238,7 +229,7 @@ class IntakeScreen(StaffScreen):
             yield self._field(
                 "channel",
                 FormEnumSelect(
-                    "board.channel", Channel, value="walk_in", allow_blank=False, id="channel"
+                    "request_channel", Channel, value="walk_in", allow_blank=False, id="channel"
                 ),
             )
             yield self._field("category", FormChoiceSelect(id="category"))
@@ -249,7 +240,7 @@ class IntakeScreen(StaffScreen):
             yield self._field(
                 "requester_kind",
                 FormEnumSelect(
-                    "board.requester",
+                    "requester_kind",
                     RequesterKind,
                     value="household",
                     allow_blank=False,
@@ -272,9 +263,7 @@ class IntakeScreen(StaffScreen):
             )
             yield self._field(
                 "urgency",
-                FormEnumSelect(
-                    "board.urgency", Urgency, value="normal", allow_blank=False, id="urgency"
-                ),
+                FormEnumSelect("urgency", Urgency, value="normal", allow_blank=False, id="urgency"),
             )
             yield Static("", id="form-error", classes="form-error", markup=False)
         with Vertical(id="intake-done"):
@@ -286,7 +275,9 @@ class IntakeScreen(StaffScreen):
 
     @staticmethod
     def _field(name: str, widget: Widget, label: str | None = None) -> Field:
-        return Field(name, widget, label_key=f"intake.field.{label or name}")
+        # The domain's field names read the shared labels (field.*); a field shown
+        # differently here (a search, a combined choice) has its own.
+        return Field(name, widget, label_key=f"intake.field.{label}" if label else f"field.{name}")
 
     def on_mount(self) -> None:
         self.query_one("#matches").display = False
@@ -631,7 +622,7 @@ class IntakeScreen(StaffScreen):
         fields = self.query(f"#{name}-field") if name else None
         if isinstance(error, InvalidInputError) and fields:
             field = fields.first(Field)
-            field.show_error(f"{t(field.label_key)}{colon()}{field_reason(error.reason)}")
+            field.show_error(f"{t(field.label_key)}{colon()}{reason(error.reason)}")
             if field.display and field.widget.focusable:
                 field.widget.focus()
             return

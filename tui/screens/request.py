@@ -8,8 +8,7 @@ Application records each showing. Every move is one Application command in a wor
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -27,8 +26,7 @@ from textual.widgets import Static
 
 from domain.access import Permission
 from domain.dto import DisclosedContact, HistoryEntry, Receipt, RequestDetail
-from domain.errors import DomainError
-from domain.requests import Request, RequesterKind, RequestState
+from domain.requests import WORKING, Request, RequesterKind
 from projections.roster import UnitNode
 from tui import i18n
 from tui.i18n import colon, join, label, t
@@ -60,59 +58,32 @@ from tui.screens.request_forms import (
     describe_request,
     kind,
 )
+from tui.when import local
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr
 from tui.widgets.section_bar import SectionBar
 
-S = RequestState
-P = Permission
-
-#: Which rights open each move (any one of them). The Application checks them again,
-#: and the finer rules (only the claimant, never one's own work) too.
-RIGHTS: dict[str, tuple[Permission, ...]] = {
-    "classify": (P.REQUESTS_TRIAGE,),
-    "claim": (P.REQUESTS_CLAIM, P.REQUESTS_RECORD),
-    "release": (P.REQUESTS_CLAIM, P.REQUESTS_RECORD),
-    "give": (P.REQUESTS_SUPERVISE,),
-    "note": (P.REQUESTS_CLAIM, P.REQUESTS_RECORD),
-    "resolve": (P.REQUESTS_CLAIM, P.REQUESTS_RECORD),
-    "pause": (P.REQUESTS_SUPERVISE, P.REQUESTS_RECORD, P.REQUESTS_CLAIM),
-    "resume": (P.REQUESTS_SUPERVISE, P.REQUESTS_RECORD, P.REQUESTS_CLAIM),
-    "accept": (P.REQUESTS_SUPERVISE,),
-    "send_back": (P.REQUESTS_SUPERVISE,),
-    "press": (P.REQUESTS_SUPERVISE,),
-    "escalate": (P.REQUESTS_SUPERVISE,),
-    "visit": (P.REQUESTS_VISIT,),
-    "publish": (P.REQUESTS_SUPERVISE,),
-    "close": (P.REQUESTS_SUPERVISE,),
-    "withdraw": (P.REQUESTS_PLACE,),
-    "reject": (P.REQUESTS_TRIAGE,),
-    "merge": (P.REQUESTS_TRIAGE,),
-}
-
-_OPEN = frozenset({S.PLACED, S.CLASSIFIED, S.CLAIMED})
-_WORKING = frozenset({*_OPEN, S.RESOLVED})
-#: The states each move starts from, as the guards of domain.requests.Request say.
-#: (The domain has no query for this; it should expose one, see the report.)
-POSSIBLE: dict[str, frozenset[RequestState]] = {
-    "classify": frozenset({S.PLACED, S.CLASSIFIED}),
-    "claim": frozenset({S.CLASSIFIED}),
-    "release": frozenset({S.CLAIMED}),
-    "give": frozenset({S.CLASSIFIED, S.CLAIMED}),
-    "note": frozenset({S.CLAIMED}),
-    "resolve": frozenset({S.CLAIMED}),
-    "pause": _OPEN,
-    "resume": _WORKING,
-    "accept": frozenset({S.RESOLVED}),
-    "send_back": frozenset({S.RESOLVED}),
-    "press": _OPEN,
-    "escalate": _WORKING,
-    "visit": frozenset({S.ACCEPTED}),
-    "publish": frozenset({S.VISITED}),
-    "close": frozenset({S.PUBLISHED}),
-    "withdraw": _OPEN,
-    "reject": frozenset({S.PLACED, S.CLASSIFIED}),
-    "merge": _OPEN,
+#: Each move of the screen: the step the request must allow now (RequestDetail.possible)
+#: and the Application command that takes it (whose rights `Yimai.may` knows).
+MOVES: dict[str, tuple[str, str]] = {
+    "classify": ("classify", "classify_request"),
+    "claim": ("claim", "claim_request"),
+    "release": ("release", "release_request"),
+    "give": ("give", "give_request"),
+    "note": ("note_progress", "note_progress"),
+    "resolve": ("resolve", "resolve_request"),
+    "pause": ("pause_clock", "pause_clock"),
+    "resume": ("resume_clock", "resume_clock"),
+    "accept": ("accept", "accept_resolution"),
+    "send_back": ("send_back", "send_back_resolution"),
+    "press": ("press", "press_request"),
+    "escalate": ("escalate", "escalate_request"),
+    "visit": ("record_visit", "record_visit"),
+    "publish": ("publish", "publish_request"),
+    "close": ("close", "close_request"),
+    "withdraw": ("withdraw", "withdraw_request"),
+    "reject": ("reject", "reject_request"),
+    "merge": ("merge", "merge_request"),
 }
 
 
@@ -130,6 +101,21 @@ class RequestView:
     #: Other requests' receipt codes (merged into, duplicates), by id.
     codes: dict[UUID, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls,
+        detail: RequestDetail,
+        history: list[HistoryEntry],
+        units: dict[UUID, UnitNode],
+        categories: dict[str, tuple[str, str]],
+    ) -> RequestView:
+        """The names and codes come with the detail: every member and request the
+        history names is the claimant, one its moves name, or a merge's other side."""
+        codes = dict(zip(detail.duplicates, detail.duplicate_codes, strict=False))
+        if detail.merged_into is not None and detail.merged_into_code:
+            codes[detail.merged_into] = detail.merged_into_code
+        return cls(detail, history, units, categories, dict(detail.member_names), codes)
+
 
 class RequestRefused(Message):
     """A move made from the screen itself (no form) was refused; nothing changed."""
@@ -140,7 +126,7 @@ class RequestRefused(Message):
 
 
 def _when(stamp: datetime | None) -> str:
-    return stamp.astimezone().strftime("%Y-%m-%d %H:%M") if stamp else ""
+    return local(stamp).strftime("%Y-%m-%d %H:%M") if stamp else ""
 
 
 def _uuid(value: object) -> UUID | None:
@@ -150,10 +136,6 @@ def _uuid(value: object) -> UUID | None:
         return UUID(str(value)) if value else None
     except ValueError:
         return None
-
-
-def _ids(values: Iterable[object]) -> set[UUID]:
-    return {u for u in (_uuid(v) for v in values) if u is not None}
 
 
 class RequestScreen(StaffScreen):
@@ -280,27 +262,15 @@ class RequestScreen(StaffScreen):
             actor = self.principal
             detail = app.get_request(self.request_id, actor=actor)
             history = app.get_history(self.request_id, actor=actor, kind=Request)
-            view = RequestView(
-                detail=detail,
-                history=history,
+            view = RequestView.of(
+                detail,
+                history,
                 units=by_id(self.system.roster.tree(actor=actor, include_closed=True)),
                 categories={
                     c["code"]: (c["name_zh"], c["name_en"])
                     for c in self.system.requests.categories(include_retired=True)
                 },
             )
-            people = _ids([detail.claimant_id])
-            others = _ids([detail.merged_into, *detail.duplicates])
-            for entry in history:
-                f = entry.fields
-                people |= _ids([f.get("claimant"), f.get("to"), f.get("member_id")])
-                others |= _ids([f.get("original_id"), f.get("duplicate_id")])
-            for member_id in people:
-                with contextlib.suppress(DomainError):  # unknown: shown by its id
-                    view.members[member_id] = app.get_member(member_id, actor=actor).name
-            for other in others:
-                with contextlib.suppress(DomainError):
-                    view.codes[other] = app.get_request(other, actor=actor).receipt_code
         except Exception as error:  # shown, not fatal: the station keeps working
             self.post_message(CommandRefused(error))
             return
@@ -349,14 +319,14 @@ class RequestScreen(StaffScreen):
     def header(self, d: RequestDetail) -> Text:
         parts: list[Text] = [
             Text(d.receipt_code, style="bold reverse"),
-            Text(label(kind("state"), d.state), style="bold"),
+            Text(label("request_state", d.state), style="bold"),
             Text(self.category_name(d.category)),
             Text(
-                label(kind("urgency"), d.urgency),
+                label("urgency", d.urgency),
                 style="bold red" if d.urgency == "urgent" else "",
             ),
         ]
-        if d.state in _WORKING:
+        if d.state in WORKING:  # the clock runs
             if d.claimant_id is None:
                 parts.append(Text(t("request.claim_due", when=_when(d.claim_due_at))))
             parts.append(Text(t("request.due", when=_when(d.due_at))))
@@ -379,7 +349,7 @@ class RequestScreen(StaffScreen):
         if d.building:
             where = f"{where} · {d.building}" if where else d.building
         rows: list[tuple[str, str]] = [
-            ("placed", f"{_when(d.placed_at)} · {label(kind('channel'), d.channel)}"),
+            ("placed", f"{_when(d.placed_at)} · {label('request_channel', d.channel)}"),
             ("location", where or none),
             ("requester", self.requester(d)),
             ("description", t("request.erased") if d.erased else d.description),
@@ -393,21 +363,14 @@ class RequestScreen(StaffScreen):
             )
         rows.append(("claimant", claimant))
         resolution = none
-        solved = self.latest(view, "Request.Resolved")
-        if d.resolved_at is not None and solved is not None:
-            resolution = t(
-                "request.resolved_on",
-                when=_when(d.resolved_at),
-                solution=str(solved.fields.get("solution") or ""),
-            )
+        if d.resolved_at is not None and d.solution is not None:
+            resolution = t("request.resolved_on", when=_when(d.resolved_at), solution=d.solution)
         rows.append(("resolution", resolution))
         visit = none
-        visited = self.latest(view, "Request.Visited")
         if d.satisfaction:
             visit = label(kind("satisfaction"), d.satisfaction)
-            comment = visited.fields.get("comment") if visited else None
-            if comment:
-                visit = f"{visit}{colon()}{comment}"
+            if d.visit_comment:
+                visit = f"{visit}{colon()}{d.visit_comment}"
         rows.append(("visit", visit))
         rows.append(("summary", d.summary or none))
         links = []
@@ -439,13 +402,6 @@ class RequestScreen(StaffScreen):
             parts.append(t("request.contact_hidden"))
         return " ".join(parts)
 
-    @staticmethod
-    def latest(view: RequestView, event: str) -> HistoryEntry | None:
-        for entry in reversed(view.history):
-            if entry.event == event:
-                return entry
-        return None
-
     def timeline(self, view: RequestView) -> Table:
         table = Table(expand=True, box=None, padding=(0, 1), header_style="bold")
         table.add_column(t("request.col.when"), no_wrap=True)
@@ -467,7 +423,7 @@ class RequestScreen(StaffScreen):
         detail = ""
         match entry.event.removeprefix("Request."):
             case "Placed":
-                detail = label(kind("channel"), f.get("channel"))
+                detail = label("request_channel", f.get("channel"))
             case "Classified":
                 branch_id = _uuid(f.get("branch_id"))
                 branch = self.view.units.get(branch_id) if self.view and branch_id else None
@@ -540,10 +496,11 @@ class RequestScreen(StaffScreen):
             if self.contact is not None:  # shown already
                 return False
             return None if d is None or d.erased or self.busy else True
-        rights = RIGHTS.get(action)
-        if rights is None:
+        move = MOVES.get(action)
+        if move is None:
             return True
-        if principal is None or not any(principal.can(p) for p in rights):
+        step, command = move
+        if principal is None or not self.system.app.may(principal, command):
             return False
         d = self.view.detail if self.view else None
         # One key for the clock: the move that fits shows, the other hides.
@@ -551,18 +508,7 @@ class RequestScreen(StaffScreen):
             return False
         if d is None or self.busy:
             return None
-        anonymous = d.requester_kind == RequesterKind.ANONYMOUS
-        if action == "publish" and anonymous and d.state == S.ACCEPTED:
-            return True  # nobody to visit back: published as accepted
-        if RequestState(d.state) not in POSSIBLE[action]:
-            return None
-        if action == "resolve" and d.paused:
-            return None
-        if action == "escalate" and d.escalated:
-            return None
-        if action == "visit" and anonymous:
-            return None
-        return True
+        return True if step in d.possible else None
 
     # -- moves made here (no form) -------------------------------------------------------
 

@@ -28,7 +28,6 @@ from tui.i18n import colon, has, t
 from tui.messages import CommandDone, CommandRefused
 from tui.org import by_id, ordered
 from tui.screens.base import FormScreen, text_or_none
-from tui.text.orders_request import REQUEST_REASONS
 from tui.widgets.field import Field
 from tui.widgets.localized import ChoiceSelect, EnumSelect, Tr, TrInput
 
@@ -138,9 +137,7 @@ def describe_request(error: BaseException, *, user: str = "") -> str:
     if isinstance(error, InvalidInputError):
         key = f"request.field.{error.field}"
         if has(key):
-            said = REQUEST_REASONS.get(error.reason)
-            text = t(said) if said else reason(error.reason)
-            return f"{t(key)}{colon()}{text}"
+            return f"{t(key)}{colon()}{reason(error.reason)}"
     if isinstance(error, RuleViolationError):
         key = f"request.rule.{error.rule}"
         if has(key):
@@ -157,12 +154,18 @@ def _input(field: str, placeholder: str = "", **kw: Any) -> Field:
     return Field(
         field,
         TrInput(placeholder, id=field, compact=True, **kw),
-        label_key=f"request.field.{field}",
+        label_key=_label_key(field),
     )
 
 
 def _select(field: str, widget: Widget) -> Field:
-    return Field(field, widget, label_key=f"request.field.{field}")
+    return Field(field, widget, label_key=_label_key(field))
+
+
+def _label_key(field: str) -> str:
+    """The request forms' own label of a field, else the shared one (field.*)."""
+    key = f"request.field.{field}"
+    return key if has(key) else f"field.{field}"
 
 
 # -- the frame -----------------------------------------------------------------------------

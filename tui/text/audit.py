@@ -102,17 +102,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.col.overdue": ("超期", "Overdue"),
     "audit.col.excerpt": ("摘要", "Excerpt"),
     "audit.overdue": ("超期", "overdue"),
-    "audit.state.placed": ("已受理", "Placed"),
-    "audit.state.classified": ("已分派", "Classified"),
-    "audit.state.claimed": ("已认领", "Claimed"),
-    "audit.state.resolved": ("已办结待审", "Resolved"),
-    "audit.state.accepted": ("已验收", "Accepted"),
-    "audit.state.visited": ("已回访", "Visited"),
-    "audit.state.published": ("已公示", "Published"),
-    "audit.state.closed": ("已关闭", "Closed"),
-    "audit.state.withdrawn": ("已撤回", "Withdrawn"),
-    "audit.state.rejected": ("不予受理", "Rejected"),
-    "audit.state.merged": ("已合并", "Merged"),
     # -- verify --------------------------------------------------------------------------------
     "audit.verify.intro": (
         "由存储的事件重新计算封存树，并与封存记录和每个签名检查点核对。",

@@ -1,7 +1,7 @@
 """Texts of the counter's intake (下单), the request board and the supervision queue.
 
-Enum labels of requests live under `board.<kind>.<value>` (state, channel, urgency,
-requester, queue reason) so that they cannot clash with another area's keys.
+A request's enum and field labels, and the reasons its commands give, are shared by
+every screen of the four orders: see tui.text.orders.
 """
 
 from __future__ import annotations
@@ -36,16 +36,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Enter 下一项 · ↓/空格 展开选项 · F3 匿名 · Ctrl+S 受理",
         "Enter next · ↓/Space open a choice · F3 anonymous · Ctrl+S place",
     ),
-    "intake.field.channel": ("来源", "Channel"),
-    "intake.field.category": ("类别", "Category"),
     "intake.field.location": ("社区 / 网格", "Community / grid"),
-    "intake.field.building": ("楼栋", "Building"),
-    "intake.field.requester_kind": ("诉求人", "Requester"),
     "intake.field.household": ("查找住户", "Find household"),
-    "intake.field.contact_name": ("姓名", "Name"),
-    "intake.field.contact_phone": ("电话", "Phone"),
-    "intake.field.description": ("诉求内容", "Description"),
-    "intake.field.urgency": ("紧急程度", "Urgency"),
     "intake.placeholder.building": ("可不填，如 3号楼", "optional, e.g. Building 3"),
     "intake.placeholder.household": (
         "输入户主姓名、电话或楼栋的一部分",
@@ -75,21 +67,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "N next request · O open the request · C copy the code",
     ),
     "intake.copied": ("受理码已复制：{code}", "Code copied: {code}"),
-    "intake.reason.needs_name": ("个人诉求须填姓名", "a resident's request needs a name"),
-    "intake.reason.needs_phone": ("个人诉求须填电话", "a resident's request needs a phone"),
-    "intake.reason.anonymous": (
-        "匿名诉求不能带诉求人或联系方式",
-        "an anonymous request carries no requester or contact",
-    ),
-    "intake.reason.not_household": ("仅住户诉求可选住户", "is for a household's request"),
-    "intake.reason.other_community": ("该住户不在所选社区", "is not in that community"),
-    "intake.reason.not_category": ("不在类别目录中", "is not in the catalogue"),
-    "intake.reason.retired": ("该类别已停用", "is retired from the catalogue"),
-    "intake.reason.not_branch": (
-        "不是该社区的网格党支部",
-        "is not a grid branch of that community",
-    ),
-    "intake.reason.not_community": ("不是社区党委", "is not a community committee"),
     # -- the board ----------------------------------------------------------------------
     "board.title": ("诉求工单", "Requests"),
     "board.loading": ("正在读取…", "Loading…"),
@@ -132,47 +109,4 @@ TEXT: dict[str, tuple[str, str]] = {
     "supervision.title": ("督办队列", "Supervision queue"),
     "supervision.count": ("待督办 {total} 件", "{total} to supervise"),
     "supervision.none": ("没有需要督办的诉求", "Nothing to supervise"),
-    # -- enum labels --------------------------------------------------------------------
-    "board.state.placed": ("待分类", "Placed"),
-    "board.state.classified": ("待认领", "Classified"),
-    "board.state.claimed": ("办理中", "Claimed"),
-    "board.state.resolved": ("待验收", "Resolved"),
-    "board.state.accepted": ("待回访", "Accepted"),
-    "board.state.visited": ("待公开", "Visited"),
-    "board.state.published": ("已公开", "Published"),
-    "board.state.closed": ("已关闭", "Closed"),
-    "board.state.withdrawn": ("已撤回", "Withdrawn"),
-    "board.state.rejected": ("不予受理", "Rejected"),
-    "board.state.merged": ("已合并", "Merged"),
-    "board.channel.walk_in": ("窗口来访", "Walk-in"),
-    "board.channel.phone": ("电话", "Phone"),
-    "board.channel.online": ("线上反映", "Online"),
-    "board.channel.cadre_visit": ("干部下访", "Cadre visit"),
-    "board.channel.liaison_visit": ("联络员走访", "Liaison visit"),
-    "board.urgency.normal": ("一般", "Normal"),
-    "board.urgency.urgent": ("紧急（时限减半）", "Urgent (half the time)"),
-    "board.requester.household": ("名册住户", "Household (roster)"),
-    "board.requester.resident": ("居民个人", "Resident"),
-    "board.requester.anonymous": ("匿名", "Anonymous"),
-    "board.reason.awaiting_acceptance": ("待验收", "to accept"),
-    "board.reason.overdue": ("超期", "overdue"),
-    "board.reason.awaiting_publication": ("待公开", "to publish"),
-    "board.reason.pressed": ("已催办", "pressed"),
-    "board.reason.escalated": ("已上报", "escalated"),
-}
-
-#: Reasons place_request gives that the shared catalogue does not translate, by key.
-#: (Kept here, not as REASONS, so that another area mapping the same English cannot
-#: clash with it; the screen uses it only when tui.errors has no translation.)
-INTAKE_REASONS: dict[str, str] = {
-    "a resident's request needs a name": "intake.reason.needs_name",
-    "a resident's request needs a phone": "intake.reason.needs_phone",
-    "an anonymous request carries no requester or contact": "intake.reason.anonymous",
-    "is for a household's request": "intake.reason.not_household",
-    "is not in that community": "intake.reason.other_community",
-    "is not in the catalogue": "intake.reason.not_category",
-    "is not a category code": "intake.reason.not_category",
-    "is retired from the catalogue": "intake.reason.retired",
-    "is not a grid branch of that community": "intake.reason.not_branch",
-    "is not a community committee": "intake.reason.not_community",
 }

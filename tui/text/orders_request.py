@@ -1,8 +1,9 @@
 """Texts of one request's screen: its detail, its timeline and the workflow's forms.
 
-Every key starts with `request.` (field labels, rules and reasons too: the request
-screens read them before the shared `field.` / `rule.` keys), so no other area's keys
-can clash with these.
+Every key starts with `request.` (field labels and rules too: the request screens read
+them before the shared `field.` / `rule.` keys), so no other area's keys can clash with
+these. A request's states, channels, urgency and field labels, and the reasons its
+commands give, are shared by the orders' screens: see tui.text.orders.
 """
 
 from __future__ import annotations
@@ -65,25 +66,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "request.col.who": ("经办人", "Who"),
     "request.col.what": ("事项", "What"),
     "request.col.why": ("原因", "Why"),
-    # -- enum labels (kinds under request.) ------------------------------------------------
-    "request.state.placed": ("待分类", "placed"),
-    "request.state.classified": ("待认领", "classified"),
-    "request.state.claimed": ("办理中", "claimed"),
-    "request.state.resolved": ("待验收", "resolved"),
-    "request.state.accepted": ("待回访", "accepted"),
-    "request.state.visited": ("待公开", "visited"),
-    "request.state.published": ("已公开", "published"),
-    "request.state.closed": ("已关闭", "closed"),
-    "request.state.withdrawn": ("已撤回", "withdrawn"),
-    "request.state.rejected": ("不予受理", "rejected"),
-    "request.state.merged": ("已合并", "merged"),
-    "request.urgency.normal": ("一般", "normal"),
-    "request.urgency.urgent": ("紧急", "urgent"),
-    "request.channel.cadre_visit": ("干部下访", "cadre's visit"),
-    "request.channel.liaison_visit": ("联络员走访", "liaison's visit"),
-    "request.channel.online": ("线上反映", "online"),
-    "request.channel.walk_in": ("窗口来访", "walk-in"),
-    "request.channel.phone": ("电话", "phone"),
+    # -- enum labels (kinds under request.; the shared ones are in tui.text.orders) --------
     "request.satisfaction.satisfied": ("满意", "satisfied"),
     "request.satisfaction.basically_satisfied": ("基本满意", "basically satisfied"),
     "request.satisfaction.dissatisfied": ("不满意", "dissatisfied"),
@@ -193,7 +176,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "required when dissatisfied: why",
     ),
     "request.select.myself": ("本人认领", "Myself"),
-    "request.field.category": ("类别", "Category"),
     "request.field.branch_id": ("责任网格支部", "Branch"),
     "request.field.q": ("查找党员", "Find member"),
     "request.field.member_id": ("党员", "Member"),
@@ -292,41 +274,4 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "request.rule.no_contact": ("没有可显示的联系方式", "There are no contact details to show"),
     "request.rule.member_deregistered": ("该党员已注销", "The member is deregistered"),
-    # -- the domain's reasons (translated by request.reason.*) ---------------------------
-    "request.reason.dissatisfied": (
-        "居民不满意时须写明原因",
-        "say why the resident is dissatisfied",
-    ),
-    "request.reason.only_dissatisfied": (
-        "只有不满意时才填写原因",
-        "is only for a dissatisfied resident",
-    ),
-    "request.reason.name_branch": ("请指定责任网格支部", "name the grid branch responsible"),
-    "request.reason.no_numbers": (
-        "不能含有电话或身份证号",
-        "must not contain a phone or ID number",
-    ),
-    "request.reason.no_room": (
-        "不能写到楼栋以下的单元、门牌",
-        "must not give a room or door below the building",
-    ),
-    "request.reason.no_names": (
-        "不能出现居民姓名或联系方式",
-        "must not name the resident or give their contact",
-    ),
-    "request.reason.receipt_code": ("格式如 K7Q-4MZ2", "looks like K7Q-4MZ2"),
-    "request.reason.evidence": ("最多20项", "at most 20 references"),
-}
-
-#: Exact English reasons the request commands give, by key: read by the request screens
-#: only (kept out of the shared REASONS, which other areas fill).
-REQUEST_REASONS: dict[str, str] = {
-    "say why the resident is dissatisfied": "request.reason.dissatisfied",
-    "is only for a dissatisfied resident": "request.reason.only_dissatisfied",
-    "name the grid branch responsible": "request.reason.name_branch",
-    "must not contain a phone or ID number": "request.reason.no_numbers",
-    "must not give a room or door below the building": "request.reason.no_room",
-    "must not name the resident or give their contact": "request.reason.no_names",
-    "looks like K7Q-4MZ2": "request.reason.receipt_code",
-    "at most 20 references": "request.reason.evidence",
 }

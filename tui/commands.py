@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
+from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
@@ -50,7 +51,8 @@ def key_actions(screen: Screen[Any]) -> list[KeyAction]:
             if not ident or ident in seen or same in seen or not binding.description:
                 continue
             seen.update((ident, same))
-            state = node.check_action(binding.action, ())
+            _, name, parameters = parse_action(binding.action)
+            state = node.check_action(name, parameters)
             if state is False:
                 continue
             out.append(
@@ -62,7 +64,7 @@ def key_actions(screen: Screen[Any]) -> list[KeyAction]:
 
 
 #: Actions the palette offers once, as global commands, whatever keys bind them.
-GLOBAL_ACTIONS = frozenset({"command_palette", "help", "quit", "toggle_language"})
+GLOBAL_ACTIONS = frozenset({"command_palette", "help", "quit", "toggle_language", "section"})
 
 
 class YimaiCommands(Provider):
@@ -75,7 +77,7 @@ class YimaiCommands(Provider):
         out: list[tuple[str, str, str, Callable[[], Any]]] = []
         seen_actions: set[str] = set()
         for action in key_actions(self.screen):
-            name = action.binding.action.rsplit(".", 1)[-1]
+            name = parse_action(action.binding.action)[1]
             if not action.enabled or name in GLOBAL_ACTIONS:
                 continue
             seen_actions.add(action.binding.action)

@@ -353,7 +353,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reason.choice": ("须从选项中选择", "must be one of the choices"),
     "reason.bad_id": ("不是有效的编号", "is not a valid id"),
     "reason.too_early": ("不能早于 {date}", "cannot be before {date}"),
-    "reason.old_password": ("与当前密码不符", "is not the current password"),
+    "reason.old_password": ("不正确", "is not the current password"),
     "reason.password_short": ("至少 {n} 个字符", "must be at least {n} characters"),
     "reason.username": (
         "3–32个字符：小写字母、数字、“.”、“_”或“-”",
@@ -406,7 +406,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "level.group": ("党小组", "Party group"),
     "branch_kind.direct": ("直管型", "Direct"),
     "branch_kind.co_building": ("共建型", "Co-building"),
-    "branch_kind.combined": ("联合型", "Combined"),
+    "branch_kind.combined": ("组合型", "Combined"),
     "group_kind.building": ("楼栋", "Building"),
     "group_kind.merchant": ("商户", "Merchants"),
     "member_kind.resident": ("居民党员", "Resident"),

@@ -15,6 +15,7 @@ from tests.tui.support import (
     run,
     settle,
     text_of,
+    type_into,
     until,
 )
 from tui import i18n
@@ -117,8 +118,10 @@ def test_question_mark_lists_the_keys_of_the_screen(station: Station) -> None:
             }
             for key, title in (("r", "登记"), ("t", "转接"), ("e", "更正"), ("d", "注销")):
                 assert rows[key] == title
-            assert rows["/"] == "搜索" and rows["a"] == "账号" and rows["q"] == "退出"
+            assert rows["/"] == "搜索" and rows["a"] == "账号" and rows["^q"] == "退出"
             assert rows["?"] == "帮助" and rows["^p"] == "命令"
+            # The sections this account may open, by their digits.
+            assert (rows["1"], rows["5"], rows["7"]) == ("工作台", "名册", "审计")
             await pilot.press("escape")
             await on_screen(pilot, RosterScreen)
 
@@ -225,8 +228,10 @@ def test_changing_ones_own_password(station: Station) -> None:
             form.query_one("#password2", Input).value = "new-secret"
             await pilot.press("ctrl+s")
             await until(pilot, lambda: text_of(pilot, "#old_password-error"))
-            assert text_of(pilot, "#old_password-error") == "当前密码：与当前密码不符"
-            form.query_one("#old_password", Input).value = ADMIN_PASSWORD
+            assert text_of(pilot, "#old_password-error") == "当前密码：不正确"
+            # Editing the refused field takes its error away; the others stay as they were.
+            await type_into(pilot, "#old_password", ADMIN_PASSWORD)
+            await until(pilot, lambda: not text_of(pilot, "#old_password-error"))
             await pilot.press("ctrl+s")
             await on_screen(pilot, AccountScreen)
         station.system.app.authenticate("admin", "new-secret")

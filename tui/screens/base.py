@@ -9,7 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar, cast
 from uuid import UUID
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -266,6 +266,15 @@ class FormScreen(YimaiModal[Receipt | None]):
             box = self.query_one("#form-error", Static)
             box.update(describe(error, user=user))
             box.add_class("-shown")
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _field_edited(self, event: Input.Changed | Select.Changed) -> None:
+        """An error shown next to a field goes once the field is edited."""
+        for node in event.control.ancestors:
+            if isinstance(node, Field):
+                node.edited()
+                break
 
     # -- submitting ------------------------------------------------------------------
 

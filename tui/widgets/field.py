@@ -32,6 +32,15 @@ class Field(Vertical):
     def show_error(self, text: str) -> None:
         self.query_one(f"#{self.field}-error", Static).update(text)
         self.add_class("-invalid")
+        #: What the field held when it was refused: editing it away clears the error.
+        self.refused_value = getattr(self.widget, "value", None)
+
+    def edited(self) -> None:
+        """The field's value changed: a refusal of another value no longer applies."""
+        if self.has_class("-invalid") and getattr(self.widget, "value", None) != getattr(
+            self, "refused_value", None
+        ):
+            self.clear_error()
 
     def clear_error(self) -> None:
         self.query_one(f"#{self.field}-error", Static).update("")

@@ -456,7 +456,7 @@ class Yimai(Orders):
                 "member_holds_posts",
                 "end the member's appointments first: " + ", ".join(holding),
             )
-        member.deregister(cause_.value, when, reason)
+        member.deregister(cause_.value, when, reason, tz=self.tz)
         return Receipt(member.id, self._commit(member))
 
     def _held_posts(self, member: Member, unit_ids: list[UUID | None] | None = None) -> list[str]:

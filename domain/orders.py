@@ -135,6 +135,8 @@ class Orders(Points):
 
     def _category(self, code: str | None, field: str = "category") -> Category:
         code = (code or "").strip().lower()
+        if not code:
+            raise InvalidInputError(field, "is required")
         if not CATEGORY_CODE.match(code):
             raise InvalidInputError(field, "is not a category code")
         category = self._find(Category, Category.id_for(code))
@@ -572,8 +574,8 @@ class Orders(Points):
         return Receipt(request.id, self._commit(request))
 
     def get_request(self, request_id: UUID | str, *, actor: Principal) -> RequestDetail:
-        """One request with its description opened, its contact masked, and its clock
-        worked out now."""
+        """One request with its description opened, its contact masked (a household's
+        request: its head's), and its clock worked out now."""
         actor.require(Permission.REQUESTS_READ)
         r = self._request(request_id)
         now = self.now()
@@ -581,6 +583,10 @@ class Orders(Points):
         f = fields or {}
         named = {r.claimant} | {m.get(k) for m in r.moves for k in ("from", "to")}
         names = self._member_names({i for i in named if isinstance(i, UUID)})
+        name, phone = f.get("contact_name"), f.get("contact_phone")
+        head = self._household_contact(r.requester_id) if not (name or phone) else []
+        if head:  # a roster household's request: its head, as the household holds them now
+            name, phone = head
         return RequestDetail(
             id=r.id,
             version=r.version,
@@ -596,8 +602,8 @@ class Orders(Points):
             requester_id=r.requester_id,
             description=f.get("description") or ERASED,
             # Contact details masked: `reveal_contact` shows them, and records it.
-            contact_name=_masked_name(f.get("contact_name")),
-            contact_phone=mask_phone(f.get("contact_phone")) or None,
+            contact_name=_masked_name(name),
+            contact_phone=mask_phone(phone) or None,
             placed_at=r.placed_at,
             claim_due_at=r.claim_due_at(now),
             due_at=r.due_at(now),

@@ -6,7 +6,7 @@ no event.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, tzinfo
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import YimaiAggregate, derived_id
-from domain.errors import DomainError, RuleViolationError
+from domain.errors import DomainError, InvalidInputError, RuleViolationError
 
 
 class RosterError(RuleViolationError):
@@ -274,8 +274,24 @@ class Member(YimaiAggregate):
         if "joined_party_on" in changes:
             self.joined_party_on = changes["joined_party_on"]
 
+    def registered_on(self, tz: tzinfo) -> date:
+        """The day the member was registered in the roster, at a station in `tz`."""
+        return self.created_on.astimezone(tz).date()
+
+    def deregister(self, cause: str, on: date, reason: str, *, tz: tzinfo = UTC) -> None:
+        """Deregister as of `on`, a day at the station (in `tz`): not before the member
+        joined the party, nor before the day they were registered in the roster."""
+        self.check_active()
+        if on < self.joined_party_on:
+            raise InvalidInputError("on", "is before the member joined the party")
+        if on < self.registered_on(tz):
+            raise InvalidInputError("on", "is before the member was registered in the roster")
+        self._record_deregistration(cause, on, reason)
+
+    # The date is checked above, not in the event method, because the station's time zone
+    # is not recorded with the event, and replaying a member's log must not re-judge it.
     @event("Deregistered")
-    def deregister(self, cause: str, on: date, reason: str) -> None:
+    def _record_deregistration(self, cause: str, on: date, reason: str) -> None:
         _require_reason(reason)
         self.check_active()
         # The cause is checked before any state changes: a guard that raises records nothing.

@@ -109,7 +109,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "bind.roster.open": ("详情", "Open"),
     "bind.roster.search": ("搜索", "Search"),
     "bind.roster.leave-search": ("清空搜索 / 回到列表", "Clear search / back to list"),
-    "bind.roster.quit": ("退出", "Quit"),
     "bind.staff.account": ("账号", "Account"),
     "bind.member.back": ("返回", "Back"),
     "bind.member.contact": ("查看联系方式", "Show contact"),

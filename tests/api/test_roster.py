@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
 
@@ -130,6 +132,8 @@ def test_a_member_is_transferred_corrected_and_deregistered_with_history(
 ) -> None:
     api = Api(client, tokens.cadre)
     member = api.post("/members", {**MEMBER, "branch_id": str(org.branch)}, 201)["id"]
+    # Registered today, so today is the earliest day it may be deregistered on.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
     api.post(f"/members/{member}/transfer", {"branch_id": str(org.branch2), "reason": "搬家"})
     assert api.get(f"/members/{member}")["branch_id"] == str(org.branch2)
@@ -141,11 +145,11 @@ def test_a_member_is_transferred_corrected_and_deregistered_with_history(
 
     api.post(
         f"/members/{member}/deregister",
-        {"cause": "moved", "reason": "迁出", "on": "2024-05-01"},
+        {"cause": "moved", "reason": "迁出", "on": today},
     )
     detail = api.get(f"/members/{member}")
     assert detail["status"] == "deregistered"
-    assert detail["deregistration"] == {"cause": "moved", "on": "2024-05-01", "reason": "迁出"}
+    assert detail["deregistration"] == {"cause": "moved", "on": today, "reason": "迁出"}
     assert api.get("/members")["total"] == 0
     assert api.get("/members", status="deregistered")["total"] == 1
     assert api.get("/members", status="all")["total"] == 1

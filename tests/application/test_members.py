@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,6 +13,7 @@ from domain.errors import DuplicateError, InvalidInputError, NotFoundError
 from domain.roster import RosterError
 from projections.system import System
 from tests.application.support import (
+    Clock,
     events_after,
     in_clear,
     last_event,
@@ -456,7 +457,11 @@ def test_deregistration_needs_a_cause_a_reason_and_a_date_not_in_the_future(
     system: System, staff: Staff, org: Org
 ) -> None:
     app = system.app
+    clock = Clock(datetime.now(UTC) - timedelta(days=10))
+    app.clock = clock
     member = app.register_member(member_draft(org.branch), actor=staff.clerk).id
+    registered = app.today()
+    clock.advance(days=10)
     with refused(system, InvalidInputError, field="cause"):
         app.deregister_member(member, "retired", "x", actor=staff.clerk)
     with refused(system, InvalidInputError, field="reason"):
@@ -465,7 +470,16 @@ def test_deregistration_needs_a_cause_a_reason_and_a_date_not_in_the_future(
         app.deregister_member(
             member, "moved", "x", on=app.today() + timedelta(days=1), actor=staff.clerk
         )
-    on = app.today() - timedelta(days=3)
+    # Not before the member joined the party (1995-07-01), nor before the day they were
+    # registered in the roster.
+    for early, why in (
+        (date(1995, 6, 30), "is before the member joined the party"),
+        (registered - timedelta(days=1), "is before the member was registered in the roster"),
+    ):
+        with refused(system, InvalidInputError, field="on", case=early) as caught:
+            app.deregister_member(member, "moved", "x", on=early, actor=staff.clerk)
+        assert caught.value.reason == why
+    on = registered + timedelta(days=7)
     receipt = app.deregister_member(member, "moved", "moved to Jinan", on=on, actor=staff.clerk)
     event = last_event(system)
     assert (names([event]), event.cause, event.on, event.reason) == (

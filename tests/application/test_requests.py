@@ -761,6 +761,8 @@ def test_a_household_head_renamed_after_placement_is_still_kept_out_of_the_summa
         app.publish_request(rid, "上官婉儿家的问题已解决", actor=sup)
     d = app.get_request(rid, actor=sup)
     assert (d.requester_id, d.building) == (home, "1号楼")  # the household's building
+    # The requester is the head as the household holds them now, masked like any contact.
+    assert (d.contact_name, d.contact_phone) == (mask_name("上官婉儿"), mask_phone("13900001111"))
 
 
 # -- placement -----------------------------------------------------------------------------
@@ -791,6 +793,11 @@ def test_every_field_of_a_placement_is_checked(system: System, staff: Staff, org
     for field, change in PLACEMENT_CASES:
         with refused(system, InvalidInputError, field=field, case=change):
             app.place_request(request_draft(org, **change), actor=staff.clerk)
+    # No category chosen says so; one the catalogue lacks says that.
+    for category, reason in (("", "is required"), ("  ", "is required"), ("nonsense", "is not in")):
+        with refused(system, InvalidInputError, field="category", case=category) as caught:
+            app.place_request(request_draft(org, category=category), actor=staff.clerk)
+        assert caught.value.reason.startswith(reason), (category, caught.value)
     with refused(system, InvalidInputError, field="community_id"):
         app.place_request(request_draft(org, community_id=org.branch), actor=staff.clerk)
     with refused(system, InvalidInputError, field="branch_id"):
@@ -976,12 +983,12 @@ def test_a_request_that_ends_while_its_clock_is_paused_is_paused_no_more(
     system: System, staff: Staff, org: Org, people: People
 ) -> None:
     app = system.app
+    original = request_in(system, staff.supervisor, org, "placed")
     ended = {
         "withdrawn": lambda rid: app.withdraw_request(rid, "居民自行解决了", actor=staff.clerk),
         "rejected": lambda rid: app.reject_request(rid, "不属于社区职责", actor=staff.clerk),
         "merged": lambda rid: app.merge_request(rid, original, "重复反映", actor=staff.clerk),
     }
-    original = request_in(system, staff.supervisor, org, "placed")
     for state, end in ended.items():
         rid = request_in(system, staff.supervisor, org, "classified", paused=True)
         assert app.get_request(rid, actor=staff.reviewer).paused

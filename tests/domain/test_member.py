@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from domain.base import acting_as
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInputError
 from domain.roster import (
     DeregistrationCause,
     Member,
@@ -22,8 +23,12 @@ from domain.roster import (
 COMMUNITY, BRANCH, GROUP = uuid4(), uuid4(), uuid4()
 
 
+#: When `member()` registers its member (the domain's clock, in UTC).
+REGISTERED_AT = datetime(2024, 6, 1, 3, 0, tzinfo=UTC)
+
+
 def member() -> Member:
-    with acting_as("clerk"):
+    with acting_as("clerk", clock=lambda: REGISTERED_AT):
         m = Member(  # type: ignore[call-arg]
             id=uuid4(),
             personal="v1:sealed",
@@ -132,6 +137,26 @@ def test_deregistration_records_cause_date_and_reason_and_ends_all_changes() -> 
     broken(m, "member_deregistered", lambda: m.deregister("deceased", date(2025, 2, 1), "x"))
     broken(m, "member_deregistered", lambda: m.transfer(uuid4(), uuid4(), None, "x"))
     broken(m, "member_deregistered", lambda: m.correct(None, {}, ["name"], "x"))
+
+
+def test_a_deregistration_is_not_dated_before_joining_or_registration() -> None:
+    m = member()
+    recorded(m)
+    for on, why in (
+        (date(1995, 6, 30), "is before the member joined the party"),
+        (date(2024, 5, 31), "is before the member was registered in the roster"),
+    ):
+        with acting_as("clerk"), pytest.raises(InvalidInputError) as caught:
+            m.deregister("moved", on, "moved to Jinan")
+        assert (caught.value.field, caught.value.reason) == ("on", why)
+        assert m.is_active and recorded(m) == []
+    # The day of registration is the station's: 2024-06-01 03:00 UTC is 2024-05-31 in
+    # Los Angeles, where that day is allowed.
+    with acting_as("clerk"), pytest.raises(InvalidInputError):
+        m.deregister("moved", date(2024, 5, 31), "x", tz=ZoneInfo("Asia/Shanghai"))
+    with acting_as("clerk"):
+        m.deregister("moved", date(2024, 5, 31), "x", tz=ZoneInfo("America/Los_Angeles"))
+    assert recorded(m) == ["Member.Deregistered"]
 
 
 def test_an_unknown_cause_is_refused() -> None:

@@ -46,6 +46,11 @@ def _place(station: Station, n: int, **overrides: Any) -> list[UUID]:
     return ids
 
 
+def text_of_line(table: VirtualTable, y: int) -> str:
+    """The text of one rendered line of the table (0 is the header)."""
+    return "".join(segment.text for segment in table.render_line(y))
+
+
 def _code(station: Station, request_id: UUID) -> str:
     return station.system.app.get_request(request_id, actor=station.admin).receipt_code
 
@@ -135,6 +140,18 @@ def test_the_board_pages_filters_searches_and_follows(station: Station) -> None:
             assert "超期" in str(table.render_line(1))
             await pilot.press("o")
             await until(pilot, lambda: table.total == total and table.ready)
+            # This year's times read to the minute; a year on, the same rows read their
+            # dates with the year.
+            row = table.current_row()
+            assert row is not None
+            placed = row["placed_at"].astimezone(system.requests.tz)
+            assert f"{placed:%m-%d %H:%M}" in text_of_line(table, 1)
+            next_year = later + timedelta(days=366)
+            system.app.clock = lambda: next_year
+            table.refresh()
+            await pilot.pause()
+            assert f"{placed:%Y-%m-%d}" in text_of_line(table, 1)
+            system.app.clock = lambda: later
 
             # Another station places a request: it appears, the cursor stays put.
             await pilot.press("down", "down")
@@ -174,11 +191,12 @@ def test_the_supervision_queue_is_for_supervisors(station: Station) -> None:
 
     async def story() -> None:
         app = YimaiApp(system, lang="en")
-        async with app.run_test(size=(100, 30)) as pilot:
+        async with app.run_test(size=(80, 24)) as pilot:
             await log_in(pilot, "sup", PASSWORD, section="supervision")
             queue = await on_screen(pilot, SupervisionScreen)
             table = queue.table
             await until(pilot, lambda: table.total == 1 and table.ready)
+            assert text_of(pilot, "#board-filters") == "Supervision queue"
             row = table.current_row()
             assert row is not None and row["id"] == placed[1] and row["reasons"] == ["pressed"]
             assert "pressed" in str(table.render_line(1))
@@ -191,6 +209,22 @@ def test_the_supervision_queue_is_for_supervisors(station: Station) -> None:
             system.app.clock = lambda: later
             queue.read_models_advanced()
             await until(pilot, lambda: table.total == 3 and table.ready)
+            # The due column holds the whole "late" time at 80 columns; a year on, the date
+            # has its year.
+            row = table.current_row()
+            assert row is not None and row["overdue"]
+            due = row["claim_due_at"].astimezone(system.requests.tz)
+            assert f"late {due:%m-%d %H:%M}" in text_of_line(table, 1)
+            next_year = later + timedelta(days=366)
+            system.app.clock = lambda: next_year
+            table.refresh()
+            await pilot.pause()
+            assert f"late {due:%Y-%m-%d}" in text_of_line(table, 1)
+            # A place filter keeps the title.
+            queue.place = str(station.org.community)
+            queue.reload_rows()
+            filters = text_of(pilot, "#board-filters")
+            assert filters.startswith("Supervision queue · Filters: Place ")
 
         clerk_app = YimaiApp(system)
         async with clerk_app.run_test(size=(100, 30)) as pilot:

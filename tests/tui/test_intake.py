@@ -14,6 +14,7 @@ from tests.tui.support import footer_descriptions, log_in, on_screen, run, text_
 from tui.app import YimaiApp
 from tui.screens.intake import IntakeScreen
 from tui.screens.request import RequestScreen
+from tui.screens.request_forms import RevealRequesterScreen
 
 
 def test_a_household_request_taken_by_keyboard_at_80x24(station: Station) -> None:
@@ -75,10 +76,27 @@ def test_a_household_request_taken_by_keyboard_at_80x24(station: Station) -> Non
             assert [h.event for h in history] == ["Request.Placed"]
             assert history[0].actor == "admin"
 
-            # O opens the new request (over the intake); Esc comes back to the code.
+            # O opens the new request (over the intake): the requester is the household's
+            # head, masked, and where the household lives; Esc comes back to the code.
             await pilot.press("o")
             opened = await on_screen(pilot, RequestScreen)
             assert opened.request_id == request_id
+            await until(pilot, lambda: opened.view is not None)
+            assert "居民户 李* · 1号楼 · 139****1111" in text_of(pilot, "#request-details")
+            assert (detail.contact_name, detail.contact_phone) == ("李*", "139****1111")
+            # Seeing the contact (why is asked, the showing recorded) shows it all.
+            before = system.app.last_position()
+            await pilot.press("o")
+            await on_screen(pilot, RevealRequesterScreen)
+            await pilot.press(*"回电", "ctrl+s")
+            await on_screen(pilot, RequestScreen)
+            await until(pilot, lambda: "13900001111" in text_of(pilot, "#request-details"))
+            shown_text = "李四 · 1号楼 · 1单元 · 101 · 13900001111"
+            assert shown_text in text_of(pilot, "#request-details")
+            (shown,) = system.privacy.disclosures(
+                actor=admin, subject_id=household, min_position=before + 1
+            ).items
+            assert (shown["viewer"], shown["reason"]) == ("admin", "回电")
             await pilot.press("escape")
             await on_screen(pilot, IntakeScreen)
             assert text_of(pilot, "#receipt-code").replace(" ", "") == code
@@ -110,12 +128,14 @@ def test_a_refused_field_then_an_anonymous_request_in_english(station: Station) 
             before = system.app.last_position()
             await pilot.press("ctrl+s")
             await until(pilot, lambda: text_of(pilot, "#category-error"))
-            assert text_of(pilot, "#category-error") == "Category: is not a category code"
+            assert text_of(pilot, "#category-error") == "Category: is required"
             assert app.focused is intake.query_one("#category")
             assert system.app.last_position() == before
+            # Choosing one takes the error away at once.
+            intake.query_one("#category", Select).value = "dispute"
+            await until(pilot, lambda: not text_of(pilot, "#category-error"))
 
             # A resident's request without a phone: refused by the phone field.
-            intake.query_one("#category", Select).value = "dispute"
             intake.query_one("#requester_kind", Select).value = "resident"
             await pilot.pause()
             intake.query_one("#contact_name", Input).value = "Wang Wu"

@@ -3,6 +3,7 @@ form refuses inline what the domain refuses, and the roster shows each change at
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
 from projections.roster import MemberRow
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, member_draft
 from tests.tui.conftest import Station
 from tests.tui.support import (
     footer_descriptions,
@@ -49,6 +50,11 @@ async def _put_cursor_on(pilot: Pilot[Any], roster: RosterScreen, member_id: UUI
 
 def test_transfer_then_correct_then_deregister_from_the_roster(station: Station) -> None:
     system, org = station.system, station.org
+    # 丁一 sorts before 张三, and 李四 after: the list reads 丁一, 张三, 李四.
+    system.app.register_member(
+        member_draft(org.branch, name="丁一", phone="13700007777"), actor=station.admin
+    )
+    system.runner.catch_up()
 
     async def story() -> None:
         app = YimaiApp(system)
@@ -116,12 +122,28 @@ def test_transfer_then_correct_then_deregister_from_the_roster(station: Station)
             deregister = await on_screen(pilot, DeregisterMemberScreen)
             deregister.query_one("#cause", Select).value = "moved"
             deregister.query_one("#reason", Input).value = "迁往外地"
+            # Not dated before the member was registered (today) or joined the party.
+            deregister.query_one("#on", Input).value = "2000-01-01"
+            before = system.app.last_position()
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: text_of(pilot, "#on-error"))
+            assert text_of(pilot, "#on-error") == "日期：不能早于登记入册的日期"
+            deregister.query_one("#on", Input).value = "1990-01-01"
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "入党日期" in text_of(pilot, "#on-error"))
+            assert text_of(pilot, "#on-error") == "日期：不能早于入党日期"
+            assert system.app.last_position() == before
+            assert app.screen is deregister
+            deregister.query_one("#on", Input).value = ""  # blank: today
             await pilot.press("ctrl+s")
             await on_screen(pilot, RosterScreen)
             assert system.app.get_member(station.zhang, actor=station.admin).status == (
                 "deregistered"
             )
             await until(pilot, lambda: _row_of(roster, station.zhang) is None)
+            # The cursor stays where 张三 was: on the next member, not back at the top.
+            current = roster.query_one(MemberTable).current_row()
+            assert current is not None and current.name == "李四"
 
     run(story)
 
@@ -131,6 +153,9 @@ def test_the_member_screen_shows_details_households_and_who_did_what_why(
 ) -> None:
     system, org = station.system, station.org
     system.app.transfer_member(station.li, org.branch2, "搬家", actor=station.admin)
+    year = system.app.today().year
+    last_year = date(year - 1, 11, 12)
+    system.app.award_points(station.li, "study", last_year, note="党课", actor=station.admin)
     system.runner.catch_up()
 
     async def story() -> None:
@@ -153,6 +178,22 @@ def test_the_member_screen_shows_details_households_and_who_did_what_why(
             rows = [[str(c) for c in history.get_row_at(i)] for i in range(history.row_count)]
             assert rows[0][1:] == ["admin", "组织关系转接 到 第二网格党支部", "搬家"]
             assert rows[1][1:3] == ["admin", "登记入册 到 第一网格党支部"]
+
+            # The points block is of this year: its total and its entries (last year's
+            # entry is not listed under this year's heading).
+            entries: DataTable[object] = member.query_one("#member-entries", DataTable)
+            assert text_of(pilot, "#member-points-title") == f"积分与星级（{year}年）"
+            assert "合计 0 分" in text_of(pilot, "#member-points")
+            assert str(entries.get_row_at(0)[0]) == f"{year}年暂无积分记录"
+            assert entries.row_count == 1
+            # Another station awards this year's: it shows, and last year's still does not.
+            today = system.app.today()
+            system.app.award_points(station.li, "study", today, note="学习", actor=station.admin)
+            system.runner.catch_up()
+            await until(pilot, lambda: "合计 2 分" in text_of(pilot, "#member-points"))
+            await until(pilot, lambda: str(entries.get_row_at(0)[0]) == today.isoformat())
+            assert entries.row_count == 1
+            assert system.points.ledger(station.li, actor=station.admin).total == 2
 
             # Writes from the detail screen show there at once.
             await pilot.press("e")

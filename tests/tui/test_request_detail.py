@@ -5,6 +5,7 @@ a duplicate is merged and a request withdrawn."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -17,8 +18,10 @@ from tests.conftest import PASSWORD, Org, Staff, open_staff
 from tests.tui.conftest import Station
 from tests.tui.support import footer_descriptions, log_in, on_screen, run, text_of, until
 from tui.app import YimaiApp
+from tui.screens.account import AccountScreen
 from tui.screens.request import RequestScreen
 from tui.screens.request_forms import (
+    AcceptResolutionScreen,
     ClaimForScreen,
     ClassifyScreen,
     CloseRequestScreen,
@@ -37,6 +40,7 @@ from tui.screens.request_forms import (
     VisitScreen,
     WithdrawRequestScreen,
 )
+from tui.widgets.localized import Tr
 
 REQUESTER = "慕容秋菊"
 PHONE = "13755550123"
@@ -112,6 +116,15 @@ async def _fill(pilot: Pilot[Any], **values: str) -> None:
     await pilot.pause()
 
 
+def _lines(pilot: Pilot[Any], selector: str) -> list[str]:
+    """The lines a widget shows on the screen, as drawn."""
+    widget = pilot.app.screen.query_one(selector)
+    return [
+        "".join(segment.text for segment in widget.render_line(y)).strip()
+        for y in range(widget.size.height)
+    ]
+
+
 def _moves(app: YimaiApp) -> set[str]:
     """The moves the footer offers (some may be dimmed: not possible now)."""
     return set(footer_descriptions(app)) & MOVES
@@ -185,6 +198,13 @@ def test_a_request_from_classification_to_closing_at_80x24(station: Station) -> 
             d = detail()
             assert (d.category, d.branch_id) == ("care", org.branch2)
             assert "待认领" in text_of(pilot, "#request-header")
+            # At 80 columns the header wraps between its items, never inside one.
+            header = text_of(pilot, "#request-header")
+            due = header[header.index("限办") :].split(" · ")[0].strip()
+            assert re.fullmatch(r"限办 \d{4}-\d\d-\d\d \d\d:\d\d", due)
+            await pilot.pause()
+            lines = _lines(pilot, "#request-header")
+            assert len(lines) == 2 and due in lines[1] and "限领" in lines[0]
             assert "助老助残 · 第二网格党支部" in text_of(pilot, "#request-timeline")
 
             # The cadre claims it for themself: one key, no form.
@@ -225,7 +245,7 @@ def test_a_request_from_classification_to_closing_at_80x24(station: Station) -> 
             assert {"request.accept", "request.send-back"} <= _possible(app)
             assert "request.claim" in _moves(app) - _possible(app)  # dimmed: claimed
             # The line over the footer says what can be done now (the footer is cut short).
-            assert text_of(pilot, "#request-moves").startswith("可办理：a 验收  b 退回重办")
+            assert text_of(pilot, "#request-moves").startswith("可办理：y 验收  b 退回重办")
             await pilot.press("b")
             await on_screen(pilot, SendBackScreen)
             await _fill(pilot, reason="只换了一层，二楼仍不亮")
@@ -238,7 +258,22 @@ def test_a_request_from_classification_to_closing_at_80x24(station: Station) -> 
             await _fill(pilot, solution="两层楼道灯都已更换")
             await pilot.press("ctrl+s")
             await _after(pilot, screen, "resolved")
+            # `a` is the account menu here as everywhere; accepting is `y`, and confirmed.
+            before = app_.last_position()
             await pilot.press("a")
+            await on_screen(pilot, AccountScreen)
+            await pilot.press("escape")
+            await on_screen(pilot, RequestScreen)
+            await pilot.press("y")
+            confirm = await on_screen(pilot, AcceptResolutionScreen)
+            hints = " ".join(str(h.content) for h in confirm.query(".dialog-hint").results(Tr))
+            assert code in hints and "认领人获得一颗星" in hints
+            await pilot.press("escape")
+            await on_screen(pilot, RequestScreen)
+            assert (app_.last_position(), detail().state) == (before, "resolved")
+            await pilot.press("y")
+            await on_screen(pilot, AcceptResolutionScreen)
+            await pilot.press("ctrl+s")
             await _after(pilot, screen, "accepted")
             assert _events(system, staff, rid)[-2:] == ["Request.Accepted", "Request.StarAwarded"]
 
@@ -330,7 +365,7 @@ def test_merge_and_withdraw_in_english_and_a_reviewer_sees_no_moves(station: Sta
             assert "request.back" in footer_descriptions(app)
             assert not screen.query_one("#request-moves").display
             before = system.app.last_position()
-            await pilot.press("k", "c", "a", "w", "m")
+            await pilot.press("k", "c", "y", "w", "m")
             assert system.app.last_position() == before
             # F2: the same screen in Chinese, in place.
             await pilot.press("f2")

@@ -165,6 +165,16 @@ def test_registering_with_a_bad_phone_names_the_phone_field_and_stores_nothing(
             assert text_of(pilot, "#phone-error") == ""
             form.query_one("#birth_date", Input).value = "1975-03-04"
 
+            # The domain's reason reads in Chinese in the Chinese form.
+            form.query_one("#joined_party_on", Input).value = "1990-01-01"
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: text_of(pilot, "#joined_party_on-error"))
+            assert text_of(pilot, "#joined_party_on-error") == (
+                "入党日期：不能早于党员年满18周岁之日"
+            )
+            assert system.app.last_position() == before
+            form.query_one("#joined_party_on", Input).value = "2000-07-01"
+
             await type_into(pilot, "#phone", "13800001111")
             await pilot.press("ctrl+s")
             await on_screen(pilot, RosterScreen)
@@ -219,6 +229,11 @@ def test_a_reviewer_sees_no_write_action_and_is_refused_if_one_runs_anyway(
                 assert f"roster.{action}" not in shown
                 assert roster.check_action(action, ()) is False
             assert "roster.search" in shown and "staff.account" in shown
+            # A stray `q` does not quit the station (ctrl+q does; the account menu logs out).
+            assert "roster.quit" not in shown
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.is_running and app.screen is roster
             await pilot.press("r")
             await pilot.pause(0.2)
             assert app.screen is roster

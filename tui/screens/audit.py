@@ -7,9 +7,10 @@ question goes to the review functions, which seal personal fields themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from rich.text import Text
@@ -20,13 +21,17 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
-from domain.access import Permission
+from domain.access import Permission, Principal
 from domain.dto import HistoryEntry
 from domain.errors import InvalidInputError
+from domain.personal import ERASED
+from domain.review import SEALED, plain
 from projections.queries import Page
+from projections.system import System
 from tui.errors import describe
-from tui.i18n import colon, has, t
+from tui.i18n import colon, has, join, language, t
 from tui.messages import CommandRefused
+from tui.org import walk
 from tui.screens.base import StaffScreen, parse_date
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr, TrInput
@@ -43,12 +48,147 @@ _QUIET_FIELDS = frozenset({"reason", "personal"})
 # -- how the audit reads (shared by the section's screens) -----------------------------
 
 
+#: Where the events are named already, besides the audit's own `audit.event.*`.
+_EVENT_KEYS = ("event.", "request.event.", "household.event.", "dashboard.event.", "audit.event.")
+#: The areas whose forms label a kind of record's fields (`<area>.field.<name>`).
+_FIELD_AREAS: dict[str, str] = {
+    "Request": "request",
+    "ReceiptCode": "request",
+    "Category": "request",
+    "Wish": "request",
+    "Need": "request",
+    "Household": "household",
+    "HouseholdLink": "household",
+    "Ledger": "points",
+    "Activity": "points",
+    "Adjustment": "points",
+    "Objection": "points",
+    "Period": "points",
+    "Selection": "points",
+    "Rule": "points",
+}
+#: The label kinds (`<kind>.<value>`) of the fields that hold codes, by kind of record
+#: ("" for any record).
+_VALUE_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Member", "kind"): ("member_kind",),
+    ("ResidentUnit", "kind"): ("resident_unit_kind",),
+    ("OrgUnit", "kind"): ("branch_kind", "group_kind"),
+    ("Adjustment", "kind"): ("points_adjustment",),
+    ("Adjustment", "state"): ("audit.adjustment_state",),
+    ("Objection", "state"): ("points_objection",),
+    ("Period", "state"): ("points_period",),
+    ("Selection", "state"): ("points_selection",),
+    ("Request", "state"): ("request_state",),
+    ("Wish", "state"): ("audit.wish_state",),
+    ("Need", "state"): ("audit.wish_state",),
+    ("Household", "status"): ("household.status",),
+    ("Request", "channel"): ("request_channel",),
+    ("HouseholdLink", "channel"): ("channel",),
+    ("Rule", "category"): ("points_category",),
+    ("", "status"): ("status",),
+    ("", "level"): ("level",),
+    ("", "gender"): ("gender",),
+    ("", "cause"): ("cause",),
+    ("", "roles"): ("role",),
+    ("", "role"): ("appointment",),
+    ("", "urgency"): ("urgency",),
+    ("", "requester_kind"): ("requester_kind",),
+    ("", "satisfaction"): ("request.satisfaction",),
+    ("", "evidence_kind"): ("audit.evidence_kind",),
+    ("", "subject_kind"): ("audit.subject_kind",),
+}
+#: What a sealed or erased personal field reads in a state (domain.review).
+_HIDDEN = {SEALED: "audit.value.sealed", ERASED: "audit.value.erased"}
+#: A time a record holds (ISO, with a time of day).
+_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+#: Fields that list other fields by name (what a disclosure showed, a correction changed).
+_FIELD_LISTS = frozenset({"fields"})
+
+
 def event_label(name: str | None) -> str:
-    """An event's name in the current language when known (`Member.Transferred`)."""
+    """An event's name in the current language (`Member.Transferred`: 组织关系转接)."""
     if not name:
         return ""
-    key = f"event.{name}"
-    return t(key) if has(key) else name
+    for prefix in _EVENT_KEYS:
+        if has(prefix + name):
+            return t(prefix + name)
+    return name
+
+
+def is_empty(value: Any) -> bool:
+    """No value: a replay shows none of these as a change from another."""
+    return value is None or value == "" or value == [] or value == {}
+
+
+def field_name(kind: str, name: str) -> str:
+    """A field of a kind of record (`Request`, `claim_hours`) in the current language:
+    the record kind's own label first, as a field's name means different things on
+    different records (a resident unit's `kind` is no member's kind)."""
+    area = _FIELD_AREAS.get(kind)
+    for key in (
+        f"audit.field.{kind}.{name}",
+        f"{area}.field.{name}" if area else "",
+        f"field.{name}",
+        f"audit.field.{name}",
+    ):
+        if key and has(key):
+            return t(key)
+    return name
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What turns a record's ids and codes into words: the units' names (by id, as text)
+    and the request categories' names (by code)."""
+
+    units: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: The stations' time zone, for the times a record holds.
+    tz: tzinfo | None = None
+
+    @classmethod
+    def read(cls, system: System, actor: Principal) -> Vocabulary:
+        """Read in a worker: the units when the actor reads the roster, the categories."""
+        units: dict[str, str] = {}
+        if actor.can(Permission.ROSTER_READ):
+            tree = system.roster.tree(actor=actor, include_closed=True)
+            units = {str(u.id): u.name for u in walk(tree)}
+        categories = {
+            str(c["code"]): (str(c["name_zh"]), str(c["name_en"]))
+            for c in system.requests.categories(include_retired=True)
+        }
+        return cls(units, categories, system.settings.tzinfo)
+
+    def value(self, kind: str, name: str, value: Any, width: int = 60) -> str:
+        """A field's value as read: a code's label, a unit's name for its id."""
+        value = plain(value)  # as a state holds it: ids, codes and times as text
+        if is_empty(value):
+            return "—"
+        if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            return short(join(self.word(kind, name, x) for x in value), width)
+        if isinstance(value, str):
+            return short(self.word(kind, name, value), width)
+        return short(value, width)
+
+    def word(self, kind: str, name: str, value: str) -> str:
+        if name in _FIELD_LISTS:
+            named = field_name(kind, value)
+            key = f"household.field.{value}"  # a household's fields shown
+            return t(key) if named == value and has(key) else named
+        if value in _HIDDEN:
+            return t(_HIDDEN[value])
+        if _TIME.match(value):
+            return when(value, self.tz)
+        if value in self.units:
+            return self.units[value]
+        if name == "category" and kind == "Request" and value in self.categories:
+            zh, en = self.categories[value]
+            return zh if language() == "zh" else en
+        for label_kind in _VALUE_KINDS.get((kind, name)) or _VALUE_KINDS.get(("", name), ()):
+            key = f"{label_kind}.{value}"
+            if has(key):
+                return t(key)
+        return value
 
 
 def kind_label(name: str) -> str:
@@ -97,6 +237,28 @@ class Candidate:
     label: str
 
 
+def find_records(system: System, actor: Principal, text: str) -> list[Candidate]:
+    """The requests (by receipt code or words) and the members (by name) `text` finds.
+
+    Run in a worker: it reads the read models."""
+    found: list[Candidate] = []
+    if actor.can(Permission.REQUESTS_READ):
+        page = system.requests.board(
+            actor=actor, now=system.app.now(), q=text, limit=CANDIDATE_LIMIT
+        )
+        for item in page.items:
+            excerpt = short(item.get("excerpt") or "", 40)
+            found.append(Candidate(item["id"], "Request", f"{item['receipt_code']} {excerpt}"))
+    if actor.can(Permission.ROSTER_READ) and len(text) <= 40:
+        members = system.roster.search_members(
+            text, actor=actor, status=None, limit=CANDIDATE_LIMIT
+        )
+        for row in members.items:
+            place = " / ".join(n for n in (row.branch_name, row.group_name) if n)
+            found.append(Candidate(row.id, "Member", f"{row.name} · {place}"))
+    return found
+
+
 # -- messages --------------------------------------------------------------------------
 
 
@@ -112,11 +274,14 @@ class CandidatesFound(Message):
 class HistoryRead(Message):
     """One record's history was read."""
 
-    def __init__(self, record_id: UUID, title: str, entries: list[HistoryEntry]) -> None:
+    def __init__(
+        self, record_id: UUID, title: str, entries: list[HistoryEntry], words: Vocabulary
+    ) -> None:
         super().__init__()
         self.record_id = record_id
         self.title = title
         self.entries = entries
+        self.words = words
 
 
 class TrailRead(Message):
@@ -198,6 +363,8 @@ class AuditScreen(StaffScreen):
         self.trail: TrailRead | None = None
         self.trail_query: TrailQuery | None = None
         self.candidates: CandidatesFound | None = None
+        #: Names for the ids and codes of a history (read once, by the first look-up).
+        self.words: Vocabulary | None = None
         self.error: BaseException | None = None
         #: The user asked for what comes next: the list takes the focus when it lands
         #: (not when a trail is re-read as others work, nor on a language switch).
@@ -220,8 +387,9 @@ class AuditScreen(StaffScreen):
         yield YimaiFooter()
 
     def on_mount(self) -> None:
-        # The list holds the focus, so the letters open things; `h` and `t` go to typing.
-        self.query_one("#audit-table", DataTable).focus()
+        # The look-up holds the focus, so a typed receipt code or name goes into it (not
+        # to the section keys); esc leaves it for the list, where the letters open things.
+        self.query_one("#history-q", Input).focus()
 
     def read_models_advanced(self) -> None:
         """A trail grows as others work; a history shown stays as read (it is the past)."""
@@ -244,35 +412,18 @@ class AuditScreen(StaffScreen):
             actor = self.principal
             ident, title = as_uuid(text), text
             if ident is None:
-                candidates = self.find(text)
+                candidates = find_records(self.system, actor, text)
                 if len(candidates) != 1:
                     self.post_message(CandidatesFound(text, candidates))
                     return
                 ident, title = candidates[0].id, candidates[0].label
             entries = self.system.app.get_history(ident, actor=actor)
+            if self.words is None:
+                self.words = Vocabulary.read(self.system, actor)
         except Exception as error:  # shown, not fatal: the station keeps working
             self.post_message(CommandRefused(error))
             return
-        self.post_message(HistoryRead(ident, title, entries))
-
-    def find(self, text: str) -> list[Candidate]:
-        actor = self.principal
-        found: list[Candidate] = []
-        if actor.can(Permission.REQUESTS_READ):
-            page = self.system.requests.board(
-                actor=actor, now=self.system.app.now(), q=text, limit=CANDIDATE_LIMIT
-            )
-            for item in page.items:
-                excerpt = short(item.get("excerpt") or "", 40)
-                found.append(Candidate(item["id"], "Request", f"{item['receipt_code']} {excerpt}"))
-        if actor.can(Permission.ROSTER_READ) and len(text) <= 40:
-            members = self.system.roster.search_members(
-                text, actor=actor, status=None, limit=CANDIDATE_LIMIT
-            )
-            for row in members.items:
-                place = " / ".join(n for n in (row.branch_name, row.group_name) if n)
-                found.append(Candidate(row.id, "Member", f"{row.name} · {place}"))
-        return found
+        self.post_message(HistoryRead(ident, title, entries, self.words))
 
     @on(Input.Submitted, "#trail-user, #trail-since, #trail-until")
     def trail_submitted(self) -> None:
@@ -351,15 +502,14 @@ class AuditScreen(StaffScreen):
         self.asked = False
 
     def fill_history(self, table: DataTable[Text], history: HistoryRead) -> None:
-        kind = ""
-        if history.entries:
-            kind = kind_label(history.entries[0].event.split(".")[0])
-        self.heading(t("audit.history.title", record=history.title, kind=kind))
+        record = history.entries[0].event.split(".")[0] if history.entries else ""
+        self.heading(t("audit.history.title", record=history.title, kind=kind_label(record)))
         for key in ("col.when", "col.who", "col.what", "col.why", "audit.col.details"):
             table.add_column(t(key))
+        words = history.words
         for entry in reversed(history.entries):
             details = "; ".join(
-                f"{k}={short(v, 24)}"
+                colon_pair(field_name(record, k), words.value(record, k, v, 24))
                 for k, v in entry.fields.items()
                 if k not in _QUIET_FIELDS and v not in (None, "", [], {})
             )

@@ -40,6 +40,8 @@ from tui.widgets.virtual_table import Column, Row, VirtualTable
 
 #: Seconds of quiet in the search box before the board is searched.
 SEARCH_DELAY = 0.3
+#: The due column holds "超期 11-26 20:10" / "late 11-26 20:10" whole, even at 80 columns.
+DUE_WIDTH = 16
 #: States in which the clock runs or the work awaits acceptance: a due time matters.
 _TIMED = {"placed", "classified", "claimed", "resolved"}
 #: What "open" means on the board: not ended (the read model's state="open").
@@ -52,7 +54,7 @@ BOARD_COLUMNS = [
     Column("state", "board.col.state", 6),
     Column("location", "board.col.location", 0, 8),
     Column("claimant", "board.col.claimant", 0, 6),
-    Column("due", "board.col.due", 0, 11),
+    Column("due", "board.col.due", DUE_WIDTH),
 ]
 QUEUE_COLUMNS = [
     Column("code", "board.col.code", 8),
@@ -61,7 +63,7 @@ QUEUE_COLUMNS = [
     Column("state", "board.col.state", 6),
     Column("location", "board.col.location", 0, 8),
     Column("claimant", "board.col.claimant", 0, 6),
-    Column("due", "board.col.due", 0, 11),
+    Column("due", "board.col.due", DUE_WIDTH),
 ]
 
 
@@ -263,7 +265,15 @@ class BoardScreen(StaffScreen):
         return self.system.requests.tz
 
     def when(self, moment: datetime | None) -> str:
-        return moment.astimezone(self.tz).strftime("%m-%d %H:%M") if moment else ""
+        """This year's moments to the minute; another year's by their date, year first
+        (a board spans years: last October's overdue request is not this October's)."""
+        if moment is None:
+            return ""
+        tz = self.tz
+        local = moment.astimezone(tz)
+        if local.year != self.system.app.now().astimezone(tz).year:
+            return local.strftime("%Y-%m-%d")
+        return local.strftime("%m-%d %H:%M")
 
     def place_name(self, row: Row) -> str:
         unit = self.units.get(row["branch_id"]) if row.get("branch_id") else None
@@ -536,6 +546,14 @@ class SupervisionScreen(BoardScreen):
         cells = super().cells(row)
         reasons = join(label("queue_reason", r) for r in row.get("reasons", []))
         return [cells[0], Text(reasons, style="bold"), *cells[2:]]
+
+    def show_filters(self) -> None:
+        """The queue says what it is (it is never every request), then its filter."""
+        parts = self.filter_parts()
+        text = t("supervision.title")
+        if parts:
+            text = f"{text} · {t('board.filters', filters=join(parts))}"
+        self.query_one("#board-filters", Static).update(text)
 
     def place_ids(self) -> tuple[UUID | None, UUID | None]:
         community, branch = super().place_ids()

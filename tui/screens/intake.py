@@ -608,6 +608,15 @@ class IntakeScreen(StaffScreen):
         if fields:
             fields.first(Field).clear_error()
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def field_edited(self, event: Input.Changed | Select.Changed) -> None:
+        """An error shown next to a field goes once the field is edited."""
+        for node in event.control.ancestors:
+            if isinstance(node, Field):
+                node.edited()
+                break
+
     def clear_errors(self) -> None:
         for field in self.query(Field):
             field.clear_error()

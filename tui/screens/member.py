@@ -57,7 +57,7 @@ class MemberView:
     year: int = 0
     #: This year's points totals (points.totals), None when the user may not read points.
     totals: dict[str, Any] | None = None
-    #: The latest ledger entries (of any year).
+    #: The latest ledger entries of that year (the total above is of the same year).
     entries: Page | None = None
     star_cap: int = 12
     #: Contacts logged this year, by household.
@@ -135,7 +135,7 @@ class MemberScreen(StaffScreen):
             totals = entries = None
             if actor.can(Permission.POINTS_READ):
                 totals = points.totals(self.member_id, actor=actor, year=year)
-                entries = points.ledger(self.member_id, actor=actor, limit=ENTRY_LIMIT)
+                entries = points.ledger(self.member_id, actor=actor, year=year, limit=ENTRY_LIMIT)
             year_contacts = roster.contact_counts(self.member_id, actor=actor, year=year)
             view = MemberView(
                 detail=detail,
@@ -232,7 +232,7 @@ class MemberScreen(StaffScreen):
         return masked or t("member.contact_hidden")
 
     def show_points(self, view: MemberView) -> None:
-        """This year's total and star level, and the latest entries."""
+        """This year's total and star level, and this year's latest entries."""
         title = self.query_one("#member-points-title", Static)
         title.update(t("member.points", year=view.year))
         line = self.query_one("#member-points", Static)
@@ -264,7 +264,9 @@ class MemberScreen(StaffScreen):
             table.add_column(t(key))
         table.add_column(t("col.who"))
         if entries is None or not entries.items:
-            table.add_row(Text(t("member.no_entries"), style="dim"), *[Text("")] * 4)
+            table.add_row(
+                Text(t("member.no_entries", year=view.year), style="dim"), *[Text("")] * 4
+            )
             return
         for e in entries.items:
             rule = e["rule_name_en"] if language() == "en" else e["rule_name_zh"]

@@ -8,7 +8,7 @@ review functions: the states come from the record's own events, sealed fields se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
@@ -24,16 +24,29 @@ from textual.widgets import Input, Static
 
 from domain.access import Permission
 from domain.errors import InvalidInputError
-from tui.errors import describe, field_label
+from tui.errors import describe
 from tui.i18n import t
 from tui.messages import CommandRefused
-from tui.org import walk
-from tui.screens.audit import colon_pair, event_label, kind_label, short, when
+from tui.screens.audit import (
+    Vocabulary,
+    as_uuid,
+    colon_pair,
+    event_label,
+    field_name,
+    find_records,
+    is_empty,
+    kind_label,
+    short,
+    when,
+)
 from tui.screens.base import StaffScreen, parse_date
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr, TrInput
 from tui.widgets.section_bar import SectionBar
 
+#: What a typed record that names nothing, or several records, reads (tui.text.audit).
+NO_RECORD = "matches no record"
+SEVERAL_RECORDS = "matches several records; choose one in the history (h)"
 #: Style of a changed field: the old value, the new one.
 OLD_STYLE = "red"
 NEW_STYLE = "bold green"
@@ -51,13 +64,15 @@ class Selection:
 
 
 class ReplayStepRead(Message):
-    """One step of a replay was read: the event, the states, the changes (and the names
-    of the units, for the ids a state holds)."""
+    """One step of a replay was read: the event, the states, the changes (and the words
+    for the ids and codes a state holds)."""
 
-    def __init__(self, found: dict[str, Any], names: dict[str, str]) -> None:
+    def __init__(self, found: dict[str, Any], words: Vocabulary, record: str | None) -> None:
         super().__init__()
         self.found = found
-        self.names = names
+        self.words = words
+        #: The record's id the typed selection named (a receipt code, a member's name).
+        self.record = record
 
 
 class _Panels(Horizontal, can_focus=True):
@@ -138,8 +153,8 @@ class ReplayScreen(StaffScreen):
         self.total = 0
         self.found: dict[str, Any] | None = None
         self.error: BaseException | None = None
-        #: Unit names by id (as text), so a state reads "第一网格党支部", not a UUID.
-        self.names: dict[str, str] = {}
+        #: Names for ids and codes, so a state reads "第一网格党支部", not a UUID.
+        self.words: Vocabulary | None = None
 
     def compose(self) -> ComposeResult:
         yield SectionBar()
@@ -207,14 +222,12 @@ class ReplayScreen(StaffScreen):
         review = self.system.review
         try:
             actor = self.principal
-            names = self.names
-            if not names and actor.can(Permission.ROSTER_READ):
-                units = self.system.roster.tree(actor=actor, include_closed=True)
-                names = {str(u.id): u.name for u in walk(units)}
+            words = self.words or Vocabulary.read(self.system, actor)
+            entity = self.record_of(selection.entity)
             found = review.replay(
                 step,
                 actor=actor,
-                entity=selection.entity,
+                entity=entity,
                 username=selection.account,
                 since=review.moment(selection.since, "since", start=True)
                 if selection.since
@@ -224,12 +237,28 @@ class ReplayScreen(StaffScreen):
         except Exception as error:  # shown, not fatal: the station keeps working
             self.post_message(CommandRefused(error))
             return
-        self.post_message(ReplayStepRead(found, names))
+        named = entity if entity != selection.entity else None
+        self.post_message(ReplayStepRead(found, words, named))
+
+    def record_of(self, text: str | None) -> str | None:
+        """A record's id for what was typed: an id as it is, else the one request (by
+        receipt code) or member (by name) the history's look-up finds."""
+        if not text or as_uuid(text) is not None:
+            return text
+        found = find_records(self.system, self.principal, text)
+        if not found:
+            raise InvalidInputError("entity", NO_RECORD)
+        if len(found) > 1:
+            raise InvalidInputError("entity", SEVERAL_RECORDS)
+        return str(found[0].id)
 
     def on_replay_step_read(self, message: ReplayStepRead) -> None:
         self.error = None
         self.found = message.found
-        self.names = message.names
+        self.words = message.words
+        if message.record is not None and self.selection is not None:
+            # Stepping on reads the record found, not the search again.
+            self.selection = replace(self.selection, entity=message.record)
         self.step = int(message.found["step"])
         self.total = int(message.found["total"])
         self.show()
@@ -248,11 +277,11 @@ class ReplayScreen(StaffScreen):
         if self.error is None:
             box.update("")
             return
-        text = describe(self.error, user=self._username())
         name = getattr(self.error, "field", None)
-        if name and name in ("entity", "actor", "since", "until", "step"):
-            text = colon_pair(t(f"audit.replay.field.{name}"), text)
-        box.update(text)
+        label = None
+        if name in ("entity", "actor", "since", "until", "step"):
+            label = t(f"audit.replay.field.{name}")
+        box.update(describe(self.error, user=self._username(), label=label))
 
     # -- showing --------------------------------------------------------------------------
 
@@ -263,7 +292,13 @@ class ReplayScreen(StaffScreen):
             return
         event = found["event"]
         after = found["after"]
-        changed: dict[str, list[Any]] = found["changed"]
+        kind = str(after["kind"])
+        # Only what changed: a new record's empty fields are no change.
+        changed = {
+            k: (old, new)
+            for k, (old, new) in found["changed"].items()
+            if old != new and not (is_empty(old) and is_empty(new))
+        }
         head = Text()
         head.append(t("audit.replay.step", n=found["step"] + 1, total=found["total"]), style="bold")
         head.append(" · " + t("audit.replay.position", n=found["position"]), style="dim")
@@ -278,36 +313,37 @@ class ReplayScreen(StaffScreen):
         self.query_one("#replay-event", Static).update(head)
         before = found["before"]
         self.query_one("#replay-before", Static).update(
-            self.state_table(before["state"], changed, OLD_STYLE)
+            self.state_table(kind, before["state"], changed, OLD_STYLE)
             if before
             else Text(t("audit.replay.new"), style="dim")
         )
         self.query_one("#replay-after", Static).update(
-            self.state_table(after["state"], changed, NEW_STYLE)
+            self.state_table(kind, after["state"], changed, NEW_STYLE)
         )
         self.query_one("#replay-diff-title", Static).update(
             t("audit.replay.changes", n=len(changed))
         )
-        self.query_one("#replay-diff", Static).update(self.diff_table(changed))
+        self.query_one("#replay-diff", Static).update(self.diff_table(kind, changed))
 
-    def value(self, value: Any, width: int) -> str:
-        """A state's value as read: a unit's name for its id."""
-        if isinstance(value, str) and value in self.names:
-            return self.names[value]
-        return short(value, width)
+    def value(self, kind: str, name: str, value: Any, width: int) -> str:
+        """A state's value as read: a code's label, a unit's name for its id."""
+        return (self.words or Vocabulary()).value(kind, name, value, width)
 
-    def state_table(self, state: dict[str, Any], changed: dict[str, Any], style: str) -> Table:
+    def state_table(
+        self, kind: str, state: dict[str, Any], changed: dict[str, Any], style: str
+    ) -> Table:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column()
         for name, value in state.items():
             mark = style if name in changed else ""
             grid.add_row(
-                Text(field_label(name), style=mark), Text(self.value(value, 80), style=mark)
+                Text(field_name(kind, name), style=mark),
+                Text(self.value(kind, name, value, 80), style=mark),
             )
         return grid
 
-    def diff_table(self, changed: dict[str, list[Any]]) -> Table | Text:
+    def diff_table(self, kind: str, changed: dict[str, tuple[Any, Any]]) -> Table | Text:
         if not changed:
             return Text(t("audit.replay.no_changes"), style="dim")
         grid = Table.grid(padding=(0, 1))
@@ -317,10 +353,10 @@ class ReplayScreen(StaffScreen):
         grid.add_column()
         for name, (old, new) in changed.items():
             grid.add_row(
-                Text(field_label(name)),
-                Text(self.value(old, 50), style=OLD_STYLE),
+                Text(field_name(kind, name)),
+                Text(self.value(kind, name, old, 50), style=OLD_STYLE),
                 Text("→"),
-                Text(self.value(new, 50), style=NEW_STYLE),
+                Text(self.value(kind, name, new, 50), style=NEW_STYLE),
             )
         return grid
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from rich.console import RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from domain.access import Permission
-from domain.dto import DisclosedContact, HistoryEntry, Receipt, RequestDetail
+from domain.dto import DisclosedContact, HistoryEntry, HouseholdDetail, Receipt, RequestDetail
 from domain.requests import WORKING, Request, RequesterKind
 from projections.roster import UnitNode
 from tui import i18n
@@ -34,6 +34,7 @@ from tui.messages import CommandDone, CommandRefused
 from tui.org import by_id
 from tui.screens.base import FormScreen, StaffScreen
 from tui.screens.request_forms import (
+    AcceptResolutionScreen,
     ClaimForScreen,
     ClassifyScreen,
     ClockResumed,
@@ -49,7 +50,6 @@ from tui.screens.request_forms import (
     ReleaseRequestScreen,
     RequestClaimed,
     RequestLoaded,
-    ResolutionAccepted,
     ResolveRequestScreen,
     RevealRequesterScreen,
     SendBackScreen,
@@ -100,6 +100,8 @@ class RequestView:
     members: dict[UUID, str] = field(default_factory=dict)
     #: Other requests' receipt codes (merged into, duplicates), by id.
     codes: dict[UUID, str] = field(default_factory=dict)
+    #: The requesting household of the roster (for a user who reads the roster).
+    household: HouseholdDetail | None = None
 
     @classmethod
     def of(
@@ -108,13 +110,39 @@ class RequestView:
         history: list[HistoryEntry],
         units: dict[UUID, UnitNode],
         categories: dict[str, tuple[str, str]],
+        household: HouseholdDetail | None = None,
     ) -> RequestView:
         """The names and codes come with the detail: every member and request the
         history names is the claimant, one its moves name, or a merge's other side."""
         codes = dict(zip(detail.duplicates, detail.duplicate_codes, strict=False))
         if detail.merged_into is not None and detail.merged_into_code:
             codes[detail.merged_into] = detail.merged_into_code
-        return cls(detail, history, units, categories, dict(detail.member_names), codes)
+        names = dict(detail.member_names)
+        return cls(detail, history, units, categories, names, codes, household)
+
+
+class Items:
+    """Items in a line with a separator, wrapped between items, never inside one (a
+    deadline stays whole: "限办 2026-12-01 10:00")."""
+
+    def __init__(self, items: list[Text], separator: str = " · ") -> None:
+        self.items = [i for i in items if i.plain]
+        self.separator = separator
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width, gap = options.max_width, Text(self.separator)
+        line = Text()
+        for item in self.items:
+            if line and line.cell_len + gap.cell_len + item.cell_len > width:
+                yield line
+                line = Text()
+            line = line + gap + item if line else item.copy()
+        if line:
+            yield line
+
+    @property
+    def plain(self) -> str:
+        return self.separator.join(i.plain for i in self.items)
 
 
 class RequestRefused(Message):
@@ -201,7 +229,8 @@ class RequestScreen(StaffScreen):
         Binding("g", "give", "Give", id="request.give"),
         Binding("n", "note", "Progress", id="request.note"),
         Binding("s", "resolve", "Resolve", id="request.resolve"),
-        Binding("a", "accept", "Accept", id="request.accept"),
+        # Not `a`: that is the account menu on every other screen.
+        Binding("y", "accept", "Accept", id="request.accept"),
         Binding("b", "send_back", "Send back", id="request.send-back"),
         Binding("v", "visit", "Visit", id="request.visit"),
         Binding("u", "publish", "Publish", id="request.publish"),
@@ -215,12 +244,12 @@ class RequestScreen(StaffScreen):
         Binding("j", "reject", "Reject", id="request.reject"),
         Binding("m", "merge", "Merge", id="request.merge"),
         Binding("o", "contact", "Show contact", id="request.contact"),
+        Binding("a", "account", "Account", id="staff.account"),
     ]
 
     #: The note each fact of a move made without a form gives.
     DONE: ClassVar[dict[type[CommandDone], str]] = {
         RequestClaimed: "request.done.claimed",
-        ResolutionAccepted: "request.done.accepted",
         ClockResumed: "request.done.resumed",
     }
 
@@ -262,6 +291,14 @@ class RequestScreen(StaffScreen):
             actor = self.principal
             detail = app.get_request(self.request_id, actor=actor)
             history = app.get_history(self.request_id, actor=actor, kind=Request)
+            household = None
+            if (
+                detail.requester_kind == RequesterKind.HOUSEHOLD
+                and detail.requester_id is not None
+                and not detail.erased
+                and actor.can(Permission.ROSTER_READ)
+            ):  # where the household lives (its building is not withheld)
+                household = app.get_household(detail.requester_id, actor=actor)
             view = RequestView.of(
                 detail,
                 history,
@@ -270,6 +307,7 @@ class RequestScreen(StaffScreen):
                     c["code"]: (c["name_zh"], c["name_en"])
                     for c in self.system.requests.categories(include_retired=True)
                 },
+                household=household,
             )
         except Exception as error:  # shown, not fatal: the station keeps working
             self.post_message(CommandRefused(error))
@@ -316,7 +354,7 @@ class RequestScreen(StaffScreen):
         self.query_one("#request-timeline", Static).update(self.timeline(view))
         self.query_one("#request-timeline-box", VerticalScroll).scroll_end(animate=False)
 
-    def header(self, d: RequestDetail) -> Text:
+    def header(self, d: RequestDetail) -> Items:
         parts: list[Text] = [
             Text(d.receipt_code, style="bold reverse"),
             Text(label("request_state", d.state), style="bold"),
@@ -338,7 +376,7 @@ class RequestScreen(StaffScreen):
             parts.append(Text(t("request.escalated"), style="bold magenta"))
         if d.presses:
             parts.append(Text(t("request.presses", n=d.presses), style="yellow"))
-        return Text(" · ").join(p for p in parts if p.plain)
+        return Items(parts)
 
     def details(self, view: RequestView) -> RenderableType:
         d = view.detail
@@ -392,11 +430,29 @@ class RequestScreen(StaffScreen):
             return t("request.anonymous")
         if d.erased:
             return t("request.erased")
+        if d.requester_kind == RequesterKind.HOUSEHOLD:
+            return self.household_requester(d)
         if self.contact is not None:
             shown = [v for v in self.contact.values() if v]
             return " · ".join(shown)
-        household = t("request.household") if d.requester_kind == RequesterKind.HOUSEHOLD else ""
-        parts = [p for p in (household, d.contact_name, d.contact_phone) if p]
+        parts = [p for p in (d.contact_name, d.contact_phone) if p]
+        return self.with_hint(parts)
+
+    def household_requester(self, d: RequestDetail) -> str:
+        """A roster household: its head (masked) and building; once a showing is recorded,
+        the head's name, the building, unit, room and phone in full."""
+        household = self.view.household if self.view else None
+        building = household.building if household else d.building
+        if self.contact is not None:
+            name = household.head_name if household else d.contact_name
+            shown = [self.contact.get(k) for k in ("unit", "room", "head_phone")]
+            return " · ".join(p for p in (name, building, *shown) if p)
+        who = " · ".join(p for p in (d.contact_name, building, d.contact_phone) if p)
+        return self.with_hint([t("request.household"), who])
+
+    def with_hint(self, parts: list[str]) -> str:
+        """The masked requester, and how to see the contact (for whoever may)."""
+        parts = [p for p in parts if p]
         principal = self.yimai.principal
         if principal is not None and principal.can(Permission.PERSONAL_REVEAL):
             parts.append(t("request.contact_hidden"))
@@ -610,7 +666,7 @@ class RequestScreen(StaffScreen):
         self.start(self.system.app.resume_clock, ClockResumed)
 
     def action_accept(self) -> None:
-        self.start(self.system.app.accept_resolution, ResolutionAccepted)
+        self.open_form(AcceptResolutionScreen(self.request_id, self._code()))
 
     def action_send_back(self) -> None:
         self.open_form(SendBackScreen(self.request_id, self._code()))

@@ -1,6 +1,6 @@
 """The forms of a request's workflow: classify, claim for a member, give, note progress,
 resolve, the return visit, publish, merge, and the moves that ask a reason (release,
-send back, press, escalate, pause, withdraw, reject) or a confirmation (close).
+send back, press, escalate, pause, withdraw, reject) or a confirmation (accept, close).
 
 Each maps its fields to one Application command; the rules and their messages stay in
 the domain. Messages are named as the facts the workers report.
@@ -322,6 +322,24 @@ class CloseRequestScreen(RequestForm):
         return self.command(
             lambda s, r, a: s.app.close_request(r, actor=a),
             RequestClosed,
+        )
+
+
+class AcceptResolutionScreen(RequestForm):
+    """Accepting gives the claimant a star and cannot be undone: the form only asks to
+    confirm (the domain takes no reason)."""
+
+    TITLE_KEY = "request.form.accept"
+    HINT_KEY = "request.form.accept.hint"
+    DONE_KEY = "request.done.accepted"
+
+    def on_mount(self) -> None:
+        self.query_one("#save").focus()
+
+    def build(self) -> tuple[Callable[[], Receipt], type[CommandDone]]:
+        return self.command(
+            lambda s, r, a: s.app.accept_resolution(r, actor=a),
+            ResolutionAccepted,
         )
 
 

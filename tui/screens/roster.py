@@ -46,7 +46,6 @@ class RosterScreen(StaffScreen):
         Binding("slash", "focus_search", "Search", key_display="/", id="roster.search"),
         Binding("escape", "leave_search", "Leave search", show=False, id="roster.leave-search"),
         Binding("a", "account", "Account", id="staff.account"),
-        Binding("q", "quit", "Quit", id="roster.quit"),
     ]
 
     WRITES = frozenset({"register", "transfer", "correct", "deregister"})
@@ -59,6 +58,9 @@ class RosterScreen(StaffScreen):
         self.ticket = 0
         self.found: MembersFound | None = None
         self.focus_member: UUID | None = None
+        #: Where the cursor goes should its member leave the list on a reload (the one
+        #: after it): a deregistered member's place is taken by the next one.
+        self.near_member: UUID | None = None
         self.members_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -79,8 +81,21 @@ class RosterScreen(StaffScreen):
     # -- reading ------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self.near_member = self.next_member()
         self.load_tree()
         self.load_members_now()
+
+    def next_member(self) -> UUID | None:
+        """The member after the highlighted one (before it, at the end of the list)."""
+        table = self.query_one(MemberTable)
+        current = table.current_row()
+        if current is None:
+            return None
+        rows = table.member_rows
+        index = next((i for i, r in enumerate(rows) if r.id == current.id), None)
+        if index is None or len(rows) < 2:
+            return None
+        return rows[index + 1].id if index + 1 < len(rows) else rows[index - 1].id
 
     def read_models_advanced(self) -> None:
         self.reload()
@@ -149,8 +164,16 @@ class RosterScreen(StaffScreen):
         if message.ticket != self.ticket:
             return
         self.found = message
-        self.query_one(MemberTable).show_rows(message.rows, focus=self.focus_member)
-        self.focus_member = None
+        table = self.query_one(MemberTable)
+        shown = {r.id for r in message.rows}
+        focus = self.focus_member
+        if focus not in shown:
+            current = table.current_row()
+            # Should the highlighted member have left (deregistered), stay near their place.
+            focus = current.id if current is not None and current.id in shown else None
+            focus = focus or self.near_member
+        table.show_rows(message.rows, focus=focus)
+        self.focus_member = self.near_member = None
         self.show_status()
         self.show_summary()
         self.refresh_bindings()
@@ -204,11 +227,13 @@ class RosterScreen(StaffScreen):
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[UnitNode | None]) -> None:
         self.unit = event.node.data
+        self.near_member = None
         self.show_summary()
         self.load_members_soon(BROWSE_DELAY)
 
     @on(Input.Changed, "#search")
     def search_changed(self) -> None:
+        self.near_member = None
         self.load_members_soon(SEARCH_DELAY)
 
     @on(Input.Submitted, "#search")
@@ -289,9 +314,6 @@ class RosterScreen(StaffScreen):
             self.notify(t("roster.select_member"))
             return
         self.open_deregister(row.id, row.name)
-
-    def action_quit(self) -> None:
-        self.app.exit()
 
     def after_write(self, receipt: Any) -> None:
         if receipt is None:

@@ -64,12 +64,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.kind.Ledger": ("积分账户", "Points ledger"),
     # -- replay --------------------------------------------------------------------------------
     "audit.replay.record": ("记录/账号", "Record"),
-    "audit.replay.record.placeholder": ("记录编号", "Record id"),
+    "audit.replay.record.placeholder": (
+        "回执码、党员姓名或记录编号",
+        "Receipt code, member name or record id",
+    ),
     "audit.replay.period": ("期间", "Period"),
     "audit.replay.hint": (
-        "填写记录编号、账号或期间（可组合期间），回车开始；← → 逐步回放",
-        "Give a record id, an account or a period (a period may narrow either); Enter "
-        "starts; ← → step",
+        "填写记录（回执码、党员姓名或编号）、账号或期间（可组合期间），回车开始；← → 逐步回放",
+        "Give a record (receipt code, member name or id), an account or a period (a period "
+        "may narrow either); Enter starts; ← → step",
     ),
     "audit.replay.field.entity": ("记录", "Record"),
     "audit.replay.field.actor": ("账号", "Account"),
@@ -109,7 +112,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "and every signed checkpoint.",
     ),
     "audit.verify.running": ("正在核验…", "Verifying…"),
-    "audit.verify.ok": ("ok：日志完整，未被改动", "ok: the log is intact"),
+    "audit.verify.ok": ("通过：日志完整，未被改动", "OK: the log is intact"),
     "audit.verify.failed": ("核验未通过：发现 {n} 处问题", "FAILED: {n} problem(s)"),
     "audit.verify.error": ("核验无法完成：{error}", "The verification could not run: {error}"),
     "audit.verify.events": ("已核事件", "Events checked"),
@@ -145,6 +148,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "choose an entity, an account or a period",
     ),
     "audit.reason.beyond": ("超出了日志的末尾", "is beyond the end of the log"),
+    "audit.reason.no_record": ("没有找到这条记录", "matches no record"),
+    "audit.reason.several": (
+        "对应多条记录，请在记录历史（h）中选择",
+        "matches several records; choose one in the history (h)",
+    ),
 }
 
 REASONS: dict[str, str] = {
@@ -154,4 +162,6 @@ REASONS: dict[str, str] = {
     "choose an entity or an account, not both": "audit.reason.both",
     "choose an entity, an account or a period": "audit.reason.none",
     "is beyond the end of the log": "audit.reason.beyond",
+    "matches no record": "audit.reason.no_record",
+    "matches several records; choose one in the history (h)": "audit.reason.several",
 }

@@ -143,6 +143,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "{category}方面的诉求已办结。",
         "A request about {category} was resolved.",
     ),
+    "request.form.accept": ("验收通过", "Accept the resolution"),
+    "request.form.accept.hint": (
+        "确认办理结果合格：认领人获得一颗星，验收不能撤销。按 Ctrl+S 确认，Esc 取消。",
+        "The resolution is good: the claimant gets a star; this cannot be undone. "
+        "Ctrl+S confirms, Esc cancels.",
+    ),
     "request.form.close": ("关闭诉求", "Close the request"),
     "request.form.close.hint": (
         "关闭后诉求不再变动，记录永久保留。按 Ctrl+S 确认。",

@@ -149,7 +149,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "member.bottom_line": ("有底线扣分", "a bottom-line deduction stands"),
     "member.points_hidden": ("此账号不能查看积分", "This account may not read points"),
-    "member.no_entries": ("暂无积分记录", "No point entries yet"),
+    "member.no_entries": ("{year}年暂无积分记录", "No point entries in {year}"),
     "member.entries": ("最近 {shown} 条，共 {total} 条", "latest {shown} of {total}"),
     "member.entry_reversed": ("已撤销", "reversed"),
     "member.col.deed": ("日期", "Date"),
@@ -162,4 +162,26 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} households linked · {count} contacts in {year}",
     ),
     "member.select_link": ("请先在联系户列表中选中一户", "Select a linked household first"),
+    # -- reasons of the member commands ---------------------------------------------------------
+    "roster.reason.before_18": (
+        "不能早于党员年满18周岁之日",
+        "is before the member's 18th birthday",
+    ),
+    "roster.reason.before_joining": ("不能早于入党日期", "is before the member joined the party"),
+    "roster.reason.before_registration": (
+        "不能早于登记入册的日期",
+        "is before the member was registered in the roster",
+    ),
+    "roster.reason.not_community": ("不是社区", "is not a community"),
+}
+
+#: Exact English reasons of the member and household commands, by catalogue key (the
+#: household forms read theirs first through tui.screens.forms.describe_roster).
+REASONS: dict[str, str] = {
+    "is before the member's 18th birthday": "roster.reason.before_18",
+    "is before the member joined the party": "roster.reason.before_joining",
+    "is before the member was registered in the roster": "roster.reason.before_registration",
+    "is not a community": "roster.reason.not_community",
+    "is before the member was linked to the household": "household.reason.before_link",
+    "must be a whole number of at least 1": "household.reason.positive",
 }

@@ -469,10 +469,11 @@ class Review:
             if version > 1
             else None
         )
+        # A field a record was created without (None, "", [], {}) did not change.
         changed = {
             k: [before["state"].get(k) if before else None, val]
             for k, val in after["state"].items()
-            if before is None or before["state"].get(k) != val
+            if (before["state"].get(k) != val if before else val not in (None, "", [], {}))
         }
         return {
             "step": step,

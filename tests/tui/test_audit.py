@@ -162,7 +162,7 @@ def test_a_reviewer_reads_a_history_and_a_trail_and_replays_them(books: Books) -
             # A new record's changes are only the fields it has: no "— → —" rows.
             lines = text_of(pilot, "#replay-diff").splitlines()
             found = system.review.replay(0, actor=reviewer, entity=station.zhang)
-            assert any(old == new for old, new in found["changed"].values())
+            assert not any(old == new for old, new in found["changed"].values())
             assert lines and not any(line.split()[1:] == ["—", "→", "—"] for line in lines)
             assert text_of(pilot, "#replay-diff-title") == f"变化（{len(lines)} 项）"
             assert replay.check_action("step", (-1,)) is None  # nothing before the first

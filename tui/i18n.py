@@ -99,6 +99,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "bind.modal.help": ("帮助", "Help"),
     "bind.app.palette": ("命令", "Commands"),
     "bind.app.quit": ("退出", "Quit"),
+    "bind.textual.dismiss": ("收起", "Close menu"),
     "bind.setup.demo": ("加载演示社区", "Load demo"),
     "bind.setup.admin": ("创建管理员", "Create admin"),
     "bind.login.submit": ("登录", "Log in"),

@@ -237,3 +237,18 @@ def test_changing_ones_own_password(station: Station) -> None:
         station.system.app.authenticate("admin", "new-secret")
 
     run(story)
+
+
+def test_an_open_menu_says_how_to_close_it_in_the_chosen_language(station: Station) -> None:
+    async def story() -> None:
+        app = YimaiApp(station.system)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await log_in(pilot, "admin", ADMIN_PASSWORD)
+            await pilot.press("r")
+            form = await on_screen(pilot, RegisterMemberScreen)
+            form.query_one("#gender").focus()
+            await pilot.press("enter")  # the menu opens
+            await until(pilot, lambda: "dismiss" in footer_descriptions(app))
+            assert footer_descriptions(app)["dismiss"] == "收起"
+
+    run(story)

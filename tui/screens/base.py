@@ -27,7 +27,7 @@ from tui.i18n import t
 from tui.messages import CommandDone, CommandRefused
 from tui.widgets.field import Field
 from tui.widgets.footer import YimaiFooter
-from tui.widgets.localized import Tr, TrButton, localize_bindings, relabel_tree
+from tui.widgets.localized import Tr, TrButton, localize_tree, relabel_tree
 
 if TYPE_CHECKING:
     from tui.app import YimaiApp
@@ -48,7 +48,7 @@ class YimaiScreen(Screen[None]):
         self.shown_language = i18n.language()
 
     def on_mount(self) -> None:
-        localize_bindings(self)
+        localize_tree(self)
 
     def on_screen_resume(self) -> None:
         if self.shown_language != i18n.language():
@@ -153,7 +153,7 @@ class YimaiModal(ModalScreen[T], Generic[T]):
     ]
 
     def on_mount(self) -> None:
-        localize_bindings(self)
+        localize_tree(self)
 
     @property
     def yimai(self) -> YimaiApp:

@@ -20,6 +20,8 @@ from tui import i18n
 from tui.i18n import t
 
 _PALETTE_ACTIONS = {"command_palette", "app.command_palette"}
+#: Textual's own widgets' bindings that show in the footer, by action (they have no id).
+_TEXTUAL_ACTIONS = {"dismiss": "bind.textual.dismiss"}
 
 
 def _localized(binding: Binding) -> Binding:
@@ -27,6 +29,8 @@ def _localized(binding: Binding) -> Binding:
         key = f"bind.{binding.id}"
     elif binding.action in _PALETTE_ACTIONS:
         key = "bind.app.palette"
+    elif binding.action in _TEXTUAL_ACTIONS:
+        key = _TEXTUAL_ACTIONS[binding.action]
     else:
         return binding
     if not i18n.has(key):
@@ -40,6 +44,13 @@ def localize_bindings(node: DOMNode) -> None:
     for key, bindings in list(mapping.items()):
         # A new list: the class-level map shares its lists with every instance.
         mapping[key] = [_localized(b) for b in bindings]
+
+
+def localize_tree(root: DOMNode) -> None:
+    """Localize the bindings of a node and everything under it (Textual's own widgets
+    inside ours too, such as a Select's menu)."""
+    for node in [root, *root.walk_children(with_self=False)]:
+        localize_bindings(node)
 
 
 def relabel_tree(root: DOMNode) -> None:

@@ -110,15 +110,14 @@ def test_a_clerk_awards_records_attendance_proposes_a_deduction_and_explains(
             assert screen.check_action("approve", ()) is False
             assert "points.approve" not in footer_descriptions(app)
 
-            # Award one member: found by name, a rule, the day, what was done.
+            # Award one member: found by name (the search has the focus, and one Enter
+            # picks the match), a rule, the day, what was done.
             await pilot.press("w")
             award = await on_screen(pilot, AwardPointsScreen)
-            await type_into(pilot, "#member_q", "张三")
-            await pilot.press("enter")
-            options = award.query_one("#member_options", OptionList)
-            await until(pilot, lambda: options.option_count == 1 and options.has_focus)
-            await pilot.press("enter")
-            assert "张三" in text_of(pilot, ".picker-chosen")
+            assert app.focused is award.query_one("#member_q", Input)
+            await pilot.press(*"张三", "enter")
+            await until(pilot, lambda: "张三" in text_of(pilot, ".picker-chosen"))
+            assert app.focused is award.query_one("#rule_code", ChoiceSelect)
             await _choose(pilot, "#rule_code", "study")
             award.query_one("#deed_on", Input).value = f"{YEAR}-12-01"
             before = system.app.last_position()
@@ -213,15 +212,30 @@ def test_a_clerk_awards_records_attendance_proposes_a_deduction_and_explains(
                 (activity.id, 2),
             ]
 
-            # A deduction for 李四: the reason is required; it waits for a second person.
+            # A deduction for 李四: the ranking's highlighted row (张三, first) is not
+            # taken for a choice; saving without a member is refused at the member.
             table = screen.query_one("#rankings-table", PointsTable)
-            await _cursor_on(pilot, table, str(station.li))
+            await _cursor_on(pilot, table, str(station.zhang))
             await pilot.press("x")
             deduct = await on_screen(pilot, ProposeDeductionScreen)
-            assert "李四" in text_of(pilot, ".picker-chosen")
+            assert text_of(pilot, ".picker-chosen") == "尚未选择党员"
+            assert app.focused is deduct.query_one("#member_q", Input)
             await _choose(pilot, "#rule_code", "absent_without_leave")
             deduct.query_one("#deed_on", Input).value = f"{YEAR}-12-11"
             before = system.app.last_position()
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: text_of(pilot, "#member_id-error"))
+            assert text_of(pilot, "#member_id-error") == "党员：请先输入姓名搜索并选定一位党员"
+            assert app.focused is deduct.query_one("#member_q", Input)
+            # "13" matches both members' phones: ↓ then Enter picks the second, and the
+            # error at the member goes.
+            await pilot.press("1", "3")
+            options = deduct.query_one("#member_options", OptionList)
+            await until(pilot, lambda: options.option_count == 2)
+            assert options.get_option_at_index(1).id == str(station.li)
+            await pilot.press("down", "enter")
+            await until(pilot, lambda: "李四" in text_of(pilot, ".picker-chosen"))
+            assert text_of(pilot, "#member_id-error") == ""
             await pilot.press("ctrl+s")
             await until(pilot, lambda: text_of(pilot, "#reason-error"))
             assert text_of(pilot, "#reason-error") == "原因：必填"
@@ -232,6 +246,8 @@ def test_a_clerk_awards_records_attendance_proposes_a_deduction_and_explains(
             await pilot.press("right_square_bracket")
             assert screen.tab == "approvals"
             await until(pilot, lambda: len(_rows(screen, "approvals")) == 1)
+            approvals = screen.query_one("#approvals-table", PointsTable)
+            assert "when" in [str(c.key.value) for c in approvals.ordered_columns]
             (proposal,) = _rows(screen, "approvals").values()
             assert (proposal["name"], proposal["proposer"]) == ("李四", "clerk")
             assert system.app.proposal_state(proposal["id"], actor=clerk) == "proposed"
@@ -315,8 +331,18 @@ def test_a_supervisor_decides_proposals_objections_and_the_year_in_english_at_80
         app = YimaiApp(system, lang="en")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await _points(pilot, "supervisor")
+            await pilot.press("q")  # a stray q quits nothing: ctrl+q does
+            await pilot.pause()
+            assert app.is_running and app.screen is screen
             await pilot.press("right_square_bracket")
             table = screen.query_one("#approvals-table", PointsTable)
+            # The list fits 80 columns: long rules and reasons are cut ("…", the whole
+            # text is in the confirmation), and the proposal's time is left out.
+            await until(pilot, lambda: table.row_count == 2)
+            assert [str(c.key.value) for c in table.ordered_columns] == [
+                "kind", "name", "rule", "deed_on", "reason", "proposer"
+            ]  # fmt: skip
+            assert sum(c.get_render_width(table) for c in table.ordered_columns) <= 78
 
             # Their own proposal: the refusal shows in the confirmation, nothing changes.
             await _cursor_on(pilot, table, str(own))

@@ -85,10 +85,11 @@ def test_last_years_charts_at_80_by_24(station: Station) -> None:
             assert resolved[2:4] == [1.0, 1.0] and sum(resolved) == 2
             assert series(screen, "on_time") == (["03", "04"], [[100.0, 0.0]])
             assert series(screen, "satisfaction") == (["03"], [[100.0]])
-            # Points by branch, most first: 第二 (王五 10+2), 第一 (张三 3+3+2, 李四 2).
-            assert series(screen, "points") == (["1", "2"], [[12.0, 10.0]])
+            # Points by branch, in the branches' order: 第一 (张三 3+3+2, 李四 2), 第二
+            # (王五 10+2); bar 1 is the first branch.
+            assert series(screen, "points") == (["1", "2"], [[10.0, 12.0]])
             points = screen.query_one("#chart-points", Chart).data
-            assert points is not None and points.legend == ["第二网格党支部", "第一网格党支部"]
+            assert points is not None and points.legend == ["第一网格党支部", "第二网格党支部"]
             # ... which is what the rankings add up to.
             ranked = system.points.rankings(actor=admin, year=year).items
             assert sum(r["points"] for r in ranked) == 22
@@ -98,13 +99,18 @@ def test_last_years_charts_at_80_by_24(station: Station) -> None:
             assert current == ["month"]
             month = screen.query_one("#chart-month", Chart)
             assert month.region.width >= 70 and month.region.height >= 12
-            assert "月份" in str(month.render())
+            drawn = str(month.render())
+            assert "月份" in drawn
+            # Counts are whole numbers on the axis; placed and resolved differ in fill.
+            ticks = [line.split("┤")[0].strip() for line in drawn.splitlines() if "┤" in line]
+            assert ticks == ["2", "1", "0"]
+            assert "██ 受理" in drawn and "▒▒ 办结" in drawn
             await pilot.press("right", "right", "right")
             assert screen.query_one("#box-points").has_class("-current")
             assert not screen.query_one("#box-month").display or not screen.query_one(
                 "#box-month"
             ).has_class("-current")
-            assert "1 = 第二网格党支部" in text_of(pilot, "#box-points .chart-note")
+            assert "1 = 第一网格党支部" in text_of(pilot, "#box-points .chart-note")
             await pilot.press("left")
             assert screen.query_one("#box-satisfaction").has_class("-current")
 

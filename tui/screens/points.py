@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -98,30 +99,97 @@ class PointsLoaded(Message):
 
 
 class PointsTable(DataTable[Text]):
-    """A list of one tab: rows keyed by id; the cursor stays on its row across reloads."""
+    """A list of one tab: rows keyed by id; the cursor stays on its row across reloads.
 
-    def __init__(self, columns: tuple[tuple[str, str], ...], *, id: str) -> None:
+    The columns fit the table's width: too wide, the `shrink` columns narrow (their
+    text cut with "…", each down to its given width; the whole text shows where the
+    row is acted on), and then the `optional` columns are left out, last first."""
+
+    def __init__(
+        self,
+        columns: tuple[tuple[str, str], ...],
+        *,
+        id: str,
+        shrink: dict[str, int] | None = None,
+        optional: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.column_keys = columns
+        self.shrink_to = shrink or {}
+        self.optional_columns = optional
         self.rows_by_key: dict[str, dict[str, Any]] = {}
         self.shown: list[tuple[str, list[Text]]] = []
+        self.fitted_to = 0
 
     def on_mount(self) -> None:
-        self._add_columns()
+        self.rebuild()
 
-    def _add_columns(self) -> None:
-        for key, title in self.column_keys:
-            self.add_column(t(title), key=key)
+    def on_resize(self) -> None:
+        if self.room() != self.fitted_to:
+            self.rebuild()
 
-    def show(self, rows: list[tuple[str, dict[str, Any], list[Text]]]) -> None:
+    def room(self) -> int:
+        """Cells the columns may take (a tab not shown yet has no size: the screen's)."""
+        width = self.size.width or self.screen.size.width
+        return max(width - 2, 0)  # the vertical scrollbar
+
+    def layout_columns(self) -> list[tuple[int, str, str, int | None]]:
+        """(index, key, title, fixed width or None for natural) of the columns shown."""
+        room = self.fitted_to = self.room()
+        pad = 2 * self.cell_padding
+        natural = [
+            max([cell_len(t(title))] + [cells[i].cell_len for _, cells in self.shown])
+            for i, (_, title) in enumerate(self.column_keys)
+        ]
+        left_out: list[str] = []
+        while True:
+            shown = [
+                (i, key, title)
+                for i, (key, title) in enumerate(self.column_keys)
+                if key not in left_out
+            ]
+            widths = {key: natural[i] for i, key, _ in shown}
+            excess = sum(widths.values()) + pad * len(shown) - room
+            shrinking = [key for _, key, _ in shown if key in self.shrink_to]
+            while excess > 0 and shrinking:
+                widest = max(shrinking, key=widths.__getitem__)
+                if widths[widest] <= self.shrink_to[widest]:
+                    shrinking.remove(widest)
+                    continue
+                widths[widest] -= 1
+                excess -= 1
+            more = [key for key in reversed(self.optional_columns) if key not in left_out]
+            if excess <= 0 or not more:
+                break
+            left_out.append(more[0])
+        return [
+            (i, key, title, widths[key] if widths[key] < natural[i] else None)
+            for i, key, title in shown
+        ]
+
+    def rebuild(self) -> None:
+        """Lay the columns out for the width and put the rows back (the cursor too)."""
         current = self.current_key()
-        self.rows_by_key = {key: row for key, row, _ in rows}
-        self.shown = [(key, cells) for key, _, cells in rows]
-        self.clear()
+        self.clear(columns=True)
+        columns = self.layout_columns()
+        for _, key, title, width in columns:
+            self.add_column(t(title), key=key, width=width)
         for key, cells in self.shown:
-            self.add_row(*cells, key=key)
+            row = []
+            for i, _, _, width in columns:
+                cell = cells[i]
+                if width is not None:
+                    cell = cell.copy()
+                    cell.no_wrap, cell.overflow = True, "ellipsis"
+                row.append(cell)
+            self.add_row(*row, key=key)
         if current and current in self.rows_by_key:
             self.move_cursor(row=self.get_row_index(current))
+
+    def show(self, rows: list[tuple[str, dict[str, Any], list[Text]]]) -> None:
+        self.rows_by_key = {key: row for key, row, _ in rows}
+        self.shown = [(key, cells) for key, _, cells in rows]
+        self.rebuild()
 
     def current_key(self) -> str | None:
         if not self.row_count:
@@ -134,10 +202,7 @@ class PointsTable(DataTable[Text]):
         return self.rows_by_key.get(key) if key else None
 
     def relabel(self) -> None:
-        self.clear(columns=True)
-        self._add_columns()
-        for key, cells in self.shown:
-            self.add_row(*cells, key=key)
+        self.rebuild()
 
 
 RANKING_COLUMNS = (
@@ -240,7 +305,6 @@ class PointsScreen(StaffScreen):
             id="points.next-page",
         ),
         Binding("a", "account", "Account", id="staff.account"),
-        Binding("q", "quit", "Quit", show=False, id="points.quit"),
     ]
 
     #: The right each action needs (hidden without it).
@@ -277,9 +341,14 @@ class PointsScreen(StaffScreen):
                 yield TrInput("points.placeholder.search", id="rankings-q", compact=True)
                 yield PointsTable(RANKING_COLUMNS, id="rankings-table")
             with TabPane(t("points.tab.approvals"), id="approvals"):
-                yield PointsTable(APPROVAL_COLUMNS, id="approvals-table")
+                yield PointsTable(
+                    APPROVAL_COLUMNS,
+                    id="approvals-table",
+                    shrink={"rule": 14, "reason": 12, "proposer": 8},
+                    optional=("when",),
+                )
             with TabPane(t("points.tab.objections"), id="objections"):
-                yield PointsTable(OBJECTION_COLUMNS, id="objections-table")
+                yield PointsTable(OBJECTION_COLUMNS, id="objections-table", shrink={"reason": 12})
             with TabPane(t("points.tab.periods"), id="periods"):
                 yield PointsTable(PERIOD_COLUMNS, id="periods-table")
             with TabPane(t("points.tab.rules"), id="rules"):
@@ -644,7 +713,9 @@ class PointsScreen(StaffScreen):
         self.app.push_screen(screen, done or self.after_write)
 
     def action_award(self) -> None:
-        self.push(AwardPointsScreen(self.highlighted_member()))
+        # The member is searched for in the form: the ranking's highlighted row is not
+        # a choice the clerk made, so it is never a silent default.
+        self.push(AwardPointsScreen())
 
     def scope_ids(self) -> tuple[UUID | None, UUID | None]:
         """The community and the branch the unit filter names (either or neither)."""
@@ -674,7 +745,7 @@ class PointsScreen(StaffScreen):
             self.push(RecordAttendanceScreen(receipt))
 
     def action_deduct(self) -> None:
-        self.push(ProposeDeductionScreen(self.highlighted_member()))
+        self.push(ProposeDeductionScreen())  # the member is searched for, as for an award
 
     def action_approve(self) -> None:
         row = self.selected("approvals")
@@ -721,9 +792,6 @@ class PointsScreen(StaffScreen):
         period = self.selected("periods")
         if period is not None:
             self.app.push_screen(SelectionScreen(period["year"]))
-
-    def action_quit(self) -> None:
-        self.app.exit()
 
 
 # -- "why is my total X" --------------------------------------------------------------------
@@ -1006,6 +1074,9 @@ class SelectionScreen(StaffScreen):
         selection = self.selection
         state = self.query_one("#selection-state", Static)
         candidates = self.query_one("#candidates", SelectionList)
+        # A reload (another station worked) keeps what was ticked here meanwhile.
+        ticked = {str(m) for m in candidates.selected}
+        highlighted = candidates.highlighted
         candidates.clear_options()
         if selection is None:
             state.update(t("points.selection.none") if self.loaded else t("points.loading"))
@@ -1013,12 +1084,16 @@ class SelectionScreen(StaffScreen):
         state.update(
             t("points.selection.state", state=label("points_selection", selection["state"]))
         )
+        proposed = selection["state"] == "proposed"
         for c in selection["candidates"]:
             text = f"{c['branch_name'] or '—'} · {c['name'] or ''}  ★{c['stars']}  {c['points']}"
-            candidates.add_option((text, str(c["member_id"]), bool(c["chosen"])))
-        candidates.disabled = selection["state"] != "proposed"
+            member = str(c["member_id"])
+            chosen = bool(c["chosen"]) or (proposed and member in ticked)
+            candidates.add_option((text, member, chosen))
+        candidates.disabled = not proposed
         if candidates.option_count:
-            candidates.highlighted = 0
+            at = highlighted if highlighted is not None else 0
+            candidates.highlighted = min(at, candidates.option_count - 1)
 
     def relabel(self) -> None:
         self.show()

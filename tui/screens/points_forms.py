@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
@@ -184,7 +184,9 @@ class PointsForm(FormScreen):
         if fields:
             found = fields.first(Field)
             found.show_error(text)
-            if found.widget.focusable:
+            if isinstance(found.widget, MemberPicker):
+                found.widget.query_one("#member_q", Input).focus()
+            elif found.widget.focusable:
                 found.widget.focus()
         else:
             box = self.query_one("#form-error", Static)
@@ -239,6 +241,9 @@ class MemberPicker(Vertical):
         self.chosen = chosen
         self.rows: list[MemberRow] = []
         self.ticket = 0
+        #: The search whose answer is shown; Enter waits for an answer to the latest.
+        self.answered = 0
+        self.pick_when_answered = False
         self.timer: Timer | None = None
 
     def compose(self) -> Iterator[Widget]:
@@ -267,17 +272,40 @@ class MemberPicker(Vertical):
 
     @on(Input.Submitted, "#member_q")
     def submitted(self, event: Input.Submitted) -> None:
+        """Enter picks the highlighted match (the first unless ↓/↑ moved it); typed
+        faster than the search, it picks the first match once the answer is in. With
+        nothing typed it picks nobody: the list opens to choose from."""
         event.stop()
-        self.search_now()
-        options = self.query_one(OptionList)
-        options.display = True
-        options.focus()
+        if not event.value.strip():  # no name typed: show the list, pick nobody
+            self.search_now()
+            options = self.query_one(OptionList)
+            options.display = True
+            options.focus()
+        elif self.timer is None and self.answered == self.ticket:
+            self.pick_highlighted()
+        else:
+            self.search_now(pick=True)
 
-    def search_now(self) -> None:
+    def on_key(self, event: events.Key) -> None:
+        """↓/↑ in the search box move the highlight through the matches."""
+        options = self.query_one(OptionList)
+        if event.key not in ("down", "up") or not options.display or not options.option_count:
+            return
+        if not self.query_one("#member_q", Input).has_focus:
+            return
+        event.stop()
+        event.prevent_default()
+        if event.key == "down":
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
+
+    def search_now(self, *, pick: bool = False) -> None:
         if self.timer is not None:
             self.timer.stop()
             self.timer = None
         self.ticket += 1
+        self.pick_when_answered = pick
         self.search(self.query_one("#member_q", Input).value, self.ticket)
 
     @work(thread=True, exclusive=True, group="picker")
@@ -309,15 +337,32 @@ class MemberPicker(Vertical):
         options.display = True
         if options.option_count:
             options.highlighted = 0
+        self.answered = message.ticket
+        if self.pick_when_answered:
+            self.pick_when_answered = False
+            self.pick_highlighted()
+
+    def pick_highlighted(self) -> None:
+        options = self.query_one(OptionList)
+        at = options.highlighted
+        if at is not None and options.display and at < options.option_count:
+            self.pick(options.get_option_at_index(at).id)
 
     @on(OptionList.OptionSelected, "#member_options")
     def picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        row = next((r for r in self.rows if str(r.id) == event.option.id), None)
+        self.pick(event.option.id)
+
+    def pick(self, ident: str | None) -> None:
+        row = next((r for r in self.rows if str(r.id) == ident), None)
         if row is None:
-            return
+            return  # "no member matches": nothing to pick
         self.chosen = Chosen(row.id, row.name, row.branch_name)
         self.relabel()
+        for node in self.ancestors:
+            if isinstance(node, Field):
+                node.clear_error()
+                break
         self.query_one(OptionList).display = False
         self.screen.focus_next()
 
@@ -335,7 +380,7 @@ class _MemberForm(PointsForm):
     def member(self) -> Chosen:
         chosen = self.query_one(MemberPicker).chosen
         if chosen is None:
-            raise InvalidInputError("member_id", "is required")
+            raise InvalidInputError("member_id", "search for a member and pick one")
         return chosen
 
     def first_focus(self) -> None:

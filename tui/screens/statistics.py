@@ -8,6 +8,8 @@ series each chart draws are kept on it (`Chart.data`), so what is drawn can be c
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar, Literal
@@ -27,6 +29,7 @@ from domain.access import Permission, Principal
 from projections.system import System
 from tui.errors import describe
 from tui.i18n import t
+from tui.org import natural_key
 from tui.screens.base import StaffScreen
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr
@@ -38,6 +41,8 @@ CHARTS = ("month", "on_time", "satisfaction", "points")
 YEARS_BACK = 5
 #: Rows per page when the points are read from the rankings.
 RANKING_PAGE = 500
+#: The fills of a bar chart's series, in turn (placed, resolved).
+BAR_MARKERS = ("█", "▒")
 
 
 @dataclass(frozen=True)
@@ -129,22 +134,40 @@ def rate_chart(name: str, rows: list[dict[str, Any]], months: list[str], rate: s
 
 
 def points_chart(rankings: list[dict[str, Any]]) -> ChartData:
-    """Points counted per grid branch (members' current branches), most first; the bars
-    are numbered and the legend names the branches (names are wider than plotext thinks)."""
+    """Points counted per grid branch (members' current branches), in the branches' own
+    order (第一, 第二, … 第十); the bars are numbered in that order and the legend names
+    the branches (names are wider than plotext thinks)."""
     totals: dict[str, int] = {}
+    names: dict[str, str] = {}
     for row in rankings:
         name = row.get("branch_name") or "—"
-        totals[name] = totals.get(name, 0) + int(row.get("points") or 0)
-    ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+        key = str(row.get("branch_id") or name)
+        names[key] = name
+        totals[key] = totals.get(key, 0) + int(row.get("points") or 0)
+    keys = sorted(totals, key=lambda key: (natural_key(names[key]), key))
     return ChartData(
         "points",
         "bar",
-        [str(i) for i in range(1, len(ordered) + 1)],
-        [Series("statistics.series.points", [float(points) for _, points in ordered])],
+        [str(i) for i in range(1, len(keys) + 1)],
+        [Series("statistics.series.points", [float(totals[key]) for key in keys])],
         "statistics.axis.branch",
         "statistics.axis.points",
-        legend=[name for name, _ in ordered],
+        legend=[names[key] for key in keys],
     )
+
+
+def whole_ticks(values: list[float], most: int = 6) -> list[int]:
+    """Ticks for an axis of counts: whole numbers, 0 included, a round step apart."""
+    low = min(0, math.floor(min(values, default=0)))
+    high = max(1, math.ceil(max(values, default=0)))
+    step = 1
+    for factor in itertools.cycle((2, 2.5, 2)):  # 1, 2, 5, 10, 20, 50, …
+        if (high - low) / step <= most - 1:
+            break
+        step = int(step * factor)
+    first = math.floor(low / step) * step
+    last = math.ceil(high / step) * step
+    return list(range(first, last + 1, step))
 
 
 def read_charts(system: System, actor: Principal, choice: Choice) -> dict[str, ChartData]:
@@ -227,12 +250,21 @@ class Chart(PlotextPlot):
             self.refresh()
             return
         names = [t(s.label_key) for s in data.series]
-        if data.kind == "bar" and len(data.series) > 1:
-            plt.multiple_bar(  # type: ignore[call-arg]  # the stub says label=
-                data.labels, [s.values for s in data.series], labels=names
-            )
-        elif data.kind == "bar":
-            plt.bar(data.labels, data.series[0].values)
+        if data.kind == "bar":
+            if len(data.series) > 1:
+                # Each series its own fill, so they differ without colour too.
+                markers = [BAR_MARKERS[i % len(BAR_MARKERS)] for i in range(len(data.series))]
+                plt.multiple_bar(  # type: ignore[call-arg]  # the stub says label=
+                    data.labels,
+                    [s.values for s in data.series],
+                    labels=names,
+                    marker=markers,  # type: ignore[arg-type]  # plotext takes one per series
+                )
+            else:
+                plt.bar(data.labels, data.series[0].values)
+            ticks = whole_ticks([v for s in data.series for v in s.values])
+            plt.yticks([float(tick) for tick in ticks], [str(tick) for tick in ticks])
+            plt.ylim(ticks[0], ticks[-1])
         else:
             # Plotext reads string x values as dates: draw at positions, label the ticks.
             positions = [float(i) for i in range(1, len(data.labels) + 1)]

@@ -25,7 +25,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "bind.points.next-tab": ("下一页签", "Next tab"),
     "bind.points.prev-page": ("上一页", "Previous page"),
     "bind.points.next-page": ("下一页", "Next page"),
-    "bind.points.quit": ("退出", "Quit"),
     "bind.points.back": ("返回", "Back"),
     "bind.points.tick": ("勾选", "Tick"),
     "bind.points.propose-selection": ("生成候选", "Propose candidates"),
@@ -123,7 +122,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "points.field.objection_id": ("异议", "Objection"),
     "points.field.activity_id": ("活动", "Activity"),
     "points.field.per_branch": ("每支部人数", "Per branch"),
-    "points.placeholder.member": ("输入姓名或手机号搜索，回车选择", "Type a name or phone, Enter"),
+    "points.placeholder.member": (
+        "输入姓名或手机号，回车选第一位（↓ 换人）",
+        "Name or phone; Enter picks the first (↓ others)",
+    ),
     "points.placeholder.today": ("不填即今天", "blank for today"),
     "points.placeholder.note": ("必填：做了什么", "required: what was done"),
     "points.placeholder.reason": ("必填：为什么", "required: why"),
@@ -328,6 +330,7 @@ REASONS: dict[str, str] = {
     "give either an award's rule or the entry to reverse": "points.reason.either",
     "is not on this member's ledger of that year": "points.reason.not_on_ledger",
     "say why": "points.reason.say_why",
+    "search for a member and pick one": "points.reason.pick_member",
 }
 
 TEXT.update(
@@ -347,5 +350,9 @@ TEXT.update(
         ),
         "points.reason.not_on_ledger": ("不在该党员该年度的积分中", "is not on that ledger"),
         "points.reason.say_why": ("必填：为什么", "say why"),
+        "points.reason.pick_member": (
+            "请先输入姓名搜索并选定一位党员",
+            "search for a member and pick one",
+        ),
     }
 )

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, RenderResult
@@ -43,6 +44,11 @@ YEARS_BACK = 5
 RANKING_PAGE = 500
 #: The fills of a bar chart's series, in turn (placed, resolved).
 BAR_MARKERS = ("█", "▒")
+
+
+def legend_outside(names: list[str]) -> bool:
+    """Whether series names hold wide (Chinese) characters that plotext cannot place."""
+    return any(cell_len(name) != len(name) for name in names)
 
 
 @dataclass(frozen=True)
@@ -250,6 +256,10 @@ class Chart(PlotextPlot):
             self.refresh()
             return
         names = [t(s.label_key) for s in data.series]
+        # Plotext counts a Chinese character as one cell where the terminal draws two, so
+        # a legend inside the plot would push the rest of its rows aside: such a legend
+        # goes under the chart instead (ChartBox).
+        inside = [n if not legend_outside(names) else None for n in names]
         if data.kind == "bar":
             if len(data.series) > 1:
                 # Each series its own fill, so they differ without colour too.
@@ -257,7 +267,7 @@ class Chart(PlotextPlot):
                 plt.multiple_bar(  # type: ignore[call-arg]  # the stub says label=
                     data.labels,
                     [s.values for s in data.series],
-                    labels=names,
+                    labels=inside,
                     marker=markers,  # type: ignore[arg-type]  # plotext takes one per series
                 )
             else:
@@ -268,7 +278,7 @@ class Chart(PlotextPlot):
         else:
             # Plotext reads string x values as dates: draw at positions, label the ticks.
             positions = [float(i) for i in range(1, len(data.labels) + 1)]
-            for series, name in zip(data.series, names, strict=True):
+            for series, name in zip(data.series, inside, strict=True):
                 plt.plot(positions, series.values, marker="braille", label=name)
             plt.xticks(positions, data.labels)
             plt.xlim(0.5, len(positions) + 0.5)
@@ -335,6 +345,14 @@ class ChartBox(Vertical):
                 t("statistics.branch_key", n=i, name=name)
                 for i, name in enumerate(data.legend, start=1)
             )
+            names = [t(s.label_key) for s in data.series]
+            if len(names) > 1 and legend_outside(names):
+                markers = BAR_MARKERS if data.kind == "bar" else ("⠉⠉", "⠤⠤")
+                key = "   ".join(
+                    f"{markers[i % len(markers)] * (2 if data.kind == 'bar' else 1)} {name}"
+                    for i, name in enumerate(names)
+                )
+                text = f"{key}  {text}" if text else key
         note.update(text)
         note.display = bool(text)
 
@@ -433,6 +451,7 @@ class StatisticsScreen(StaffScreen):
     def on_statistics_read(self, message: StatisticsRead) -> None:
         if message.communities is not None:
             self.communities = message.communities
+            self.refresh_bindings()  # the community key works once they are known
         if message.ticket != self.ticket:
             return
         self.loaded = True

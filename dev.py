@@ -74,7 +74,9 @@ def test(args: list[str]) -> int:
         )
         if subprocess.call([str(c) for c in check], cwd=ROOT) != 0:
             return 1
-    return subprocess.call([str(BIN / "pytest"), *args], cwd=ROOT)
+    # One worker per core; a test file stays on one worker (its fixtures are shared).
+    parallel = ["-n", "auto", "--dist", "loadfile"]
+    return subprocess.call([str(BIN / "pytest"), *parallel, *args], cwd=ROOT)
 
 
 def main() -> int:

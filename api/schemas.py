@@ -1078,6 +1078,10 @@ class ClaimablePublic(Public):
         "description and alliance."
     )
     erased: bool
+    possible: list[str] = Field(
+        description="The steps its state allows now (claim, release, fulfil, confirm, "
+        "send_back, publish, withdraw); whether the caller may take one is checked then."
+    )
 
 
 class WishPublic(ClaimablePublic):

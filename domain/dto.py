@@ -250,6 +250,8 @@ class ClaimableDetail:
     #: Micro-wish: the resident and the wish, opened; alliance need: its description.
     details: dict[str, str | None]
     erased: bool
+    #: The steps its state allows now (domain.wishes.STEPS names), sorted; rights aside.
+    possible: list[str]
 
 
 @dataclass(frozen=True)

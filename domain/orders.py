@@ -898,4 +898,5 @@ def _detail(
         moves=[dict(m) for m in item.moves],
         details=details,
         erased=erased,
+        possible=sorted(item.possible_steps()),
     )

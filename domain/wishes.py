@@ -12,6 +12,7 @@ two claims by one unit that arrive at once cannot both pass it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -67,54 +68,103 @@ class _Claimable:
             names = ", ".join(s.value for s in allowed)
             raise WishError(rule, f"the {self.kind} is {self.state.value}; this needs {names}")
 
-    def _claim(self, claimant: UUID, at: datetime) -> None:
+    # The guards of each step: the steps call them, and `possible_steps` asks them, so
+    # the two agree.
+
+    def check_claim(self) -> None:
         if self.state == WishState.CLAIMED:
             raise WishError("already_claimed", f"someone has already claimed this {self.kind}")
         self.check_state("claim_state", WishState.OPEN)
+
+    def check_release(self) -> None:
+        self.check_state("release_state", WishState.CLAIMED)
+
+    def check_fulfil(self) -> None:
+        self.check_state("fulfil_state", WishState.CLAIMED)
+
+    def check_confirm(self) -> None:
+        self.check_state("confirm_state", WishState.FULFILLED)
+
+    def check_send_back(self) -> None:
+        self.check_state("send_back_state", WishState.FULFILLED)
+
+    def check_publish(self) -> None:
+        self.check_state("publish_state", WishState.CONFIRMED)
+
+    def check_withdraw(self) -> None:
+        self.check_state("withdraw_state", WishState.OPEN, WishState.CLAIMED)
+
+    def possible_steps(self) -> frozenset[str]:
+        """The steps the state allows now (named as in `STEPS`); who may take them, and
+        with what input, is checked when one is taken."""
+        possible = set()
+        for step, check in STEPS.items():
+            try:
+                check(self)
+            except WishError:
+                continue
+            possible.add(step)
+        return frozenset(possible)
+
+    def _claim(self, claimant: UUID, at: datetime) -> None:
+        self.check_claim()
         self.claimant = claimant
         self.claimed_at = at
         self.state = WishState.CLAIMED
 
     def _release(self, reason: str) -> None:
         _need(reason, f"a reason is required to release a {self.kind}")
-        self.check_state("release_state", WishState.CLAIMED)
+        self.check_release()
         self.moves.append({"move": "released", "from": self.claimant, "reason": reason})
         self.claimant = None
         self.claimed_at = None
         self.state = WishState.OPEN
 
     def _fulfil(self, at: datetime) -> None:
-        self.check_state("fulfil_state", WishState.CLAIMED)
+        self.check_fulfil()
         self.fulfilled_at = at
         self.state = WishState.FULFILLED
 
     def _confirm(self) -> None:
-        self.check_state("confirm_state", WishState.FULFILLED)
+        self.check_confirm()
         self.state = WishState.CONFIRMED
 
     def _send_back(self, reason: str) -> None:
         _need(reason, "a reason is required to send a fulfilment back")
-        self.check_state("send_back_state", WishState.FULFILLED)
+        self.check_send_back()
         self.moves.append({"move": "sent_back", "to": self.claimant, "reason": reason})
         self.fulfilled_at = None
         self.state = WishState.CLAIMED
 
     def _publish(self, summary: str, at: datetime) -> None:
         _need(summary, "a public summary is required")
-        self.check_state("publish_state", WishState.CONFIRMED)
+        self.check_publish()
         self.summary = summary
         self.published_at = at
         self.state = WishState.PUBLISHED
 
     def _withdraw(self, reason: str) -> None:
         _need(reason, f"a reason is required to withdraw a {self.kind}")
-        self.check_state("withdraw_state", WishState.OPEN, WishState.CLAIMED)
+        self.check_withdraw()
         self.state = WishState.WITHDRAWN
 
     @property
     def holds_claim(self) -> bool:
         """The claimant's claim is still open: claimed and not yet confirmed done."""
         return self.state in (WishState.CLAIMED, WishState.FULFILLED)
+
+
+#: Each step of a micro-wish or a need and its guard (the Application's commands are
+#: `<step>_wish` and `<step>_need`).
+STEPS: dict[str, Callable[[_Claimable], None]] = {
+    "claim": _Claimable.check_claim,
+    "release": _Claimable.check_release,
+    "fulfil": _Claimable.check_fulfil,
+    "confirm": _Claimable.check_confirm,
+    "send_back": _Claimable.check_send_back,
+    "publish": _Claimable.check_publish,
+    "withdraw": _Claimable.check_withdraw,
+}
 
 
 class Wish(_Claimable, YimaiAggregate):

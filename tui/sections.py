@@ -44,6 +44,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("points", "6", "tui.screens.points:PointsScreen", Permission.POINTS_READ),
     Section("audit", "7", "tui.screens.audit:AuditScreen", Permission.AUDIT_READ),
     Section("statistics", "8", "tui.screens.statistics:StatisticsScreen", Permission.REQUESTS_READ),
+    Section("wishes", "9", "tui.screens.wishes:WishesScreen", Permission.REQUESTS_READ),
 )
 
 BY_NAME = {s.name: s for s in SECTIONS}

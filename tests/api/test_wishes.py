@@ -23,6 +23,7 @@ def test_a_micro_wish_comes_true_and_is_published(desk: Desk) -> None:
     assert (detail["kind"], detail["state"], detail["title"]) == ("wish", "open", "一台收音机")
     assert detail["details"]["resident_name"] == "赵*"  # masked; a disclosure shows it
     assert detail["details"]["wish"] == "想要一台收音机听戏"
+    assert detail["possible"] == ["claim", "withdraw"]
 
     desk.post("cadre", f"/wishes/{wish}/claim", {})
     desk.post("cadre", f"/wishes/{wish}/release", {"reason": "出差"})

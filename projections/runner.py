@@ -412,6 +412,8 @@ class Runner(Follower):
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[int], None]] = []
         self._wanted: dict[tuple[str, str], bool] = {}
+        #: The read models' position the listeners were last told of (None: not yet read).
+        self._told: int | None = None
 
     # -- positions -----------------------------------------------------------------
 
@@ -498,10 +500,20 @@ class Runner(Follower):
                     progress(reached, target)
                 if done == 0:
                     break
-        if applied:
-            for listener in list(self._listeners):
-                listener(applied)
+        self._tell(applied)
         return applied
+
+    def _tell(self, applied: int) -> None:
+        """Tell the listeners when the read models moved on: by this process's hand, or
+        by another's (a second station, the API) that got to the new events first."""
+        if not self._listeners:
+            return
+        reached = self.position()
+        moved = reached - self._told if self._told is not None and reached > self._told else 0
+        self._told = max(self._told or 0, reached)
+        if applied or moved:
+            for listener in list(self._listeners):
+                listener(applied or moved)
 
     def _wants(self, projection: Projection, topic: str) -> bool:
         key = (projection.name, topic)
@@ -591,8 +603,9 @@ class Runner(Follower):
     # -- following in the background ---------------------------------------------------
 
     def on_applied(self, listener: Callable[[int], None]) -> Callable[[], None]:
-        """Call `listener(count)` (from the runner's thread) after events were applied;
-        returns a function that stops the calls."""
+        """Call `listener(count)` (from the runner's thread) once the read models have
+        moved on, whichever process applied the events; returns a function that stops
+        the calls."""
         self._listeners.append(listener)
 
         def unsubscribe() -> None:

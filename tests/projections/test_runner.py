@@ -18,7 +18,7 @@ from projections.roster import members
 from projections.system import System
 from projections.timeline import actor_trail, timeline
 from tests.application.support import refused, tell
-from tests.conftest import Org, Staff, household_draft, member_draft
+from tests.conftest import Org, Staff, household_draft, make_system, member_draft
 from tests.projections.conftest import READ_MODELS
 
 
@@ -88,6 +88,26 @@ def test_a_following_runner_applies_new_events_in_the_background(
     finally:
         system.runner.stop()
     assert system.roster.list_households(actor=staff.clerk).total == 1
+
+
+def test_a_station_hears_of_what_another_station_applied_first(
+    system: System, staff: Staff, org: Org
+) -> None:
+    """Two stations on one database: the one that records a change applies it to the
+    read models at once; the other must still be told, so its screens reload."""
+    system.runner.catch_up()
+    heard: list[int] = []
+    system.runner.on_applied(heard.append)
+    assert system.runner.catch_up() == 0 and heard == []  # nothing new: no news
+    other = make_system(system.settings.database_url)
+    try:
+        receipt = other.app.register_member(member_draft(org.branch), actor=staff.clerk)
+        other.runner.wait_for(receipt.position)  # the other station applied it itself
+    finally:
+        other.shutdown()
+    assert system.runner.catch_up() == 0  # nothing left for this one to apply …
+    assert heard and heard[-1] >= 1  # … but it was told the read models moved on
+    assert system.runner.catch_up() == 0 and len(heard) == 1  # and told once
 
 
 def test_a_rebuild_gives_the_same_read_models_byte_for_byte(

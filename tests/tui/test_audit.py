@@ -252,6 +252,12 @@ def test_the_roster_and_the_board_as_of_the_day_before(books: Books) -> None:
             assert system.requests.board(actor=reviewer, now=system.app.now()).items[0][
                 "state"
             ] == ("classified")
+            # Today is as of now, and there is no tomorrow to look at yet.
+            assert books.day1 == system.app.today()
+            assert board.found is not None
+            assert board.found.moment.position == system.app.last_position()
+            await pilot.press("right_square_bracket")
+            await until(pilot, lambda: "不能晚于今天" in text_of(pilot, "#asof-error"))
 
     run(story)
 

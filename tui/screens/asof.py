@@ -158,7 +158,11 @@ class AsOfScreen(StaffScreen):
         review = self.system.review
         try:
             actor = self.principal
-            moment = review.moment(day, "on")
+            today = self.system.app.today()
+            if day > today:
+                raise InvalidInputError("on", "cannot be in the future")
+            # Today is as of now: its end has not come, and nothing is late before its time.
+            moment = review.moment(self.system.app.now() if day == today else day, "on")
             data = self.fetch(moment, actor)
         except Exception as error:  # shown, not fatal: the station keeps working
             self.post_message(CommandRefused(error))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TabbedContent
 from textual.widgets.data_table import ColumnKey
 
 from domain.access import Principal
@@ -18,7 +18,9 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.tui.conftest import Station
 from tests.tui.support import footer_descriptions, log_in, on_screen, run, settle, text_of, until
 from tui.app import YimaiApp
+from tui.screens.board import BoardScreen
 from tui.screens.dashboard import DashboardScreen, Tile
+from tui.screens.points import PointsScreen
 from tui.screens.roster import RosterScreen
 
 
@@ -129,6 +131,18 @@ def test_the_dashboard_shows_the_day_and_follows_other_stations(station: Station
             await pilot.press("1")
             await until(pilot, lambda: app.current_mode == "dashboard")
             assert app.screen is dashboard
+            # The overdue tile opens the board narrowed to the overdue requests.
+            await pilot.press("o")
+            await until(pilot, lambda: app.current_mode == "board")
+            board = await on_screen(pilot, BoardScreen)
+            await until(pilot, lambda: board.overdue and board.table.ready)
+            assert board.table.total == dashboard.snapshot.counts["overdue"]
+            await pilot.press("1")
+            await until(pilot, lambda: app.current_mode == "dashboard")
+            await pilot.press("p")  # pending approvals: the points section on that tab
+            await until(pilot, lambda: app.current_mode == "points")
+            points = await on_screen(pilot, PointsScreen)
+            await until(pilot, lambda: points.query_one(TabbedContent).active == "approvals")
 
     run(story)
 

@@ -447,6 +447,23 @@ class DashboardScreen(StaffScreen):
             self.notify(t("dashboard.not_available", section=t(f"section.{spec.section}")))
             return
         await self.yimai.go_to(spec.section)
+        self.narrow_to(name)
+
+    def narrow_to(self, name: str) -> None:
+        """Show the tile's own list in the section just opened: the overdue requests,
+        the objections, the approvals (the section's own filters and tabs)."""
+        from textual.widgets import TabbedContent
+
+        from tui.screens.board import BoardScreen
+
+        screen = self.app.screen
+        if name == "overdue" and isinstance(screen, BoardScreen):
+            screen.action_clear_filters()
+            screen.action_toggle_overdue()
+        elif name in ("objections", "approvals"):
+            tabs = screen.query(TabbedContent)
+            if tabs:
+                tabs.first().active = name
 
     def action_refresh(self) -> None:
         self.reload()

@@ -259,13 +259,23 @@ class FormScreen(YimaiModal[Receipt | None]):
         fields = self.query(f"#{name}-field") if name else None
         if fields:
             field = fields.first(Field)
-            field.show_error(describe(error, user=user, label=t(field.label_key)))
-            if field.widget.focusable:
-                field.widget.focus()
+            field.show_error(self.describe_error(error, user=user, label=t(field.label_key)))
+            self.focus_field(field)
         else:
             box = self.query_one("#form-error", Static)
-            box.update(describe(error, user=user))
+            box.update(self.describe_error(error, user=user))
             box.add_class("-shown")
+
+    def describe_error(self, error: BaseException, *, user: str, label: str | None = None) -> str:
+        """The error's text; `label` is the form's own label of the field it names. An
+        area whose texts read differently (its own field names, reasons, rules) overrides
+        this, not show_error."""
+        return describe(error, user=user, label=label)
+
+    def focus_field(self, field: Field) -> None:
+        """Put the focus where the refused value is typed."""
+        if field.widget.focusable:
+            field.widget.focus()
 
     @on(Input.Changed)
     @on(Select.Changed)

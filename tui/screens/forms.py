@@ -14,7 +14,7 @@ from uuid import UUID
 
 from textual import on, work
 from textual.widget import Widget
-from textual.widgets import Select, Static
+from textual.widgets import Select
 
 from domain.dto import MemberCorrection, MemberDetail, MemberDraft, Receipt
 from domain.errors import InvalidInputError, RuleViolationError
@@ -80,20 +80,8 @@ class RosterForm(FormScreen):
     """A form of the household, link and contact commands: their own field labels and
     error texts (describe_roster)."""
 
-    def show_error(self, error: BaseException) -> None:
-        principal = self.yimai.principal
-        text = describe_roster(error, user=principal.username if principal else "")
-        name = getattr(error, "field", None)
-        fields = self.query(f"#{name}-field") if name else None
-        if fields:
-            field = fields.first(Field)
-            field.show_error(text)
-            if field.widget.focusable:
-                field.widget.focus()
-        else:
-            box = self.query_one("#form-error", Static)
-            box.update(text)
-            box.add_class("-shown")
+    def describe_error(self, error: BaseException, *, user: str, label: str | None = None) -> str:
+        return describe_roster(error, user=user)
 
 
 class PlacementForm(FormScreen):

@@ -173,25 +173,16 @@ class PointsForm(FormScreen):
     #: Which rules the form's `#rule_code` select offers: "award", "deduct" or none.
     RULES = ""
 
-    def show_error(self, error: BaseException) -> None:
-        name = getattr(error, "field", None)
+    def describe_error(self, error: BaseException, *, user: str, label: str | None = None) -> str:
         if isinstance(error, InvalidInputError) and has(f"points.field.{error.field}"):
-            text = f"{t(f'points.field.{error.field}')}{colon()}{reason(error.reason)}"
+            return f"{t(f'points.field.{error.field}')}{colon()}{reason(error.reason)}"
+        return describe(error, user=user)
+
+    def focus_field(self, field: Field) -> None:
+        if isinstance(field.widget, MemberPicker):
+            field.widget.query_one("#member_q", Input).focus()
         else:
-            principal = self.yimai.principal
-            text = describe(error, user=principal.username if principal else "")
-        fields = self.query(f"#{name}-field") if name else None
-        if fields:
-            found = fields.first(Field)
-            found.show_error(text)
-            if isinstance(found.widget, MemberPicker):
-                found.widget.query_one("#member_q", Input).focus()
-            elif found.widget.focusable:
-                found.widget.focus()
-        else:
-            box = self.query_one("#form-error", Static)
-            box.update(text)
-            box.add_class("-shown")
+            super().focus_field(field)
 
     # -- loading the rules (and the tree) for the selects -------------------------------
 

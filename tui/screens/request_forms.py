@@ -191,20 +191,8 @@ class RequestForm(FormScreen):
         if fields:
             fields[0].focus()
 
-    def show_error(self, error: BaseException) -> None:
-        principal = self.yimai.principal
-        text = describe_request(error, user=principal.username if principal else "")
-        name = getattr(error, "field", None)
-        fields = self.query(f"#{name}-field") if name else None
-        if fields:
-            field = fields.first(Field)
-            field.show_error(text)
-            if field.widget.focusable:
-                field.widget.focus()
-        else:
-            box = self.query_one("#form-error", Static)
-            box.update(text)
-            box.add_class("-shown")
+    def describe_error(self, error: BaseException, *, user: str, label: str | None = None) -> str:
+        return describe_request(error, user=user)
 
     @on(CommandDone)
     def command_done(self, message: CommandDone) -> None:

@@ -134,20 +134,8 @@ class WishFormBase(FormScreen):
         else:
             self.query_one("#save").focus()
 
-    def show_error(self, error: BaseException) -> None:
-        principal = self.yimai.principal
-        user = principal.username if principal else ""
-        name = getattr(error, "field", None)
-        fields = self.query(f"#{name}-field") if name else None
-        if fields:
-            field = fields.first(Field)
-            field.show_error(describe_wish(error, user=user, label=t(field.label_key)))
-            if field.widget.focusable:
-                field.widget.focus()
-        else:
-            box = self.query_one("#form-error", Static)
-            box.update(describe_wish(error, user=user))
-            box.add_class("-shown")
+    def describe_error(self, error: BaseException, *, user: str, label: str | None = None) -> str:
+        return describe_wish(error, user=user, label=label)
 
     @on(CommandDone)
     def command_done(self, message: CommandDone) -> None:

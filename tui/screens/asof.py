@@ -202,7 +202,7 @@ class AsOfScreen(StaffScreen):
                 + t(
                     "audit.asof.moment",
                     position=found.moment.position,
-                    at=when(found.moment.at, self.system.settings.tzinfo),
+                    at=when(found.moment.at),
                 ),
                 style="dim",
             )
@@ -298,7 +298,7 @@ class BoardAsOfScreen(AsOfScreen):
             table.add_row(
                 Text(item["receipt_code"]),
                 Text(_state(item["state"])),
-                Text(when(item["placed_at"], self.system.settings.tzinfo)[:16]),
+                Text(when(item["placed_at"])[:16]),
                 Text(item.get("claimant_name") or "—"),
                 Text(t("audit.overdue") if item.get("overdue") else "", style="bold red"),
                 Text(short(item.get("excerpt") or "", 40)),

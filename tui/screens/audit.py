@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -33,6 +33,7 @@ from tui.i18n import colon, has, join, language, t
 from tui.messages import CommandRefused
 from tui.org import walk
 from tui.screens.base import StaffScreen, parse_date
+from tui.when import stamp as local_stamp
 from tui.widgets.footer import YimaiFooter
 from tui.widgets.localized import Tr, TrInput
 from tui.widgets.section_bar import SectionBar
@@ -143,8 +144,6 @@ class Vocabulary:
 
     units: dict[str, str] = field(default_factory=dict)
     categories: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: The stations' time zone, for the times a record holds.
-    tz: tzinfo | None = None
 
     @classmethod
     def read(cls, system: System, actor: Principal) -> Vocabulary:
@@ -157,7 +156,7 @@ class Vocabulary:
             str(c["code"]): (str(c["name_zh"]), str(c["name_en"]))
             for c in system.requests.categories(include_retired=True)
         }
-        return cls(units, categories, system.settings.tzinfo)
+        return cls(units, categories)
 
     def value(self, kind: str, name: str, value: Any, width: int = 60) -> str:
         """A field's value as read: a code's label, a unit's name for its id."""
@@ -178,7 +177,7 @@ class Vocabulary:
         if value in _HIDDEN:
             return t(_HIDDEN[value])
         if _TIME.match(value):
-            return when(value, self.tz)
+            return when(value)
         if value in self.units:
             return self.units[value]
         if name == "category" and kind == "Request" and value in self.categories:
@@ -197,18 +196,15 @@ def kind_label(name: str) -> str:
     return t(key) if has(key) else name
 
 
-def when(stamp: datetime | str | None, tz: tzinfo | None = None) -> str:
-    """A time in the station's time zone `tz` (else the machine's), to the second."""
-    if stamp is None:
-        return ""
+def when(stamp: datetime | str | None) -> str:
+    """A time in the stations' time zone (tui.when), to the second; text that is not a
+    time as it is."""
     if isinstance(stamp, str):
         try:
-            parsed = datetime.fromisoformat(stamp)
+            return local_stamp(datetime.fromisoformat(stamp), "%Y-%m-%d %H:%M:%S")
         except ValueError:
             return stamp
-    else:
-        parsed = stamp
-    return parsed.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    return local_stamp(stamp, "%Y-%m-%d %H:%M:%S")
 
 
 def short(value: object, width: int = 60) -> str:
@@ -514,7 +510,7 @@ class AuditScreen(StaffScreen):
                 if k not in _QUIET_FIELDS and v not in (None, "", [], {})
             )
             table.add_row(
-                Text(when(entry.timestamp, self.tz)),
+                Text(when(entry.timestamp)),
                 Text(entry.actor),
                 Text(event_label(entry.event)),
                 Text(short(entry.fields.get("reason") or "", 30)),
@@ -528,7 +524,7 @@ class AuditScreen(StaffScreen):
             table.add_column(t(key))
         for i, row in enumerate(trail.page.items):
             table.add_row(
-                Text(when(row["stamped_at"], self.tz)),
+                Text(when(row["stamped_at"])),
                 Text(event_label(row["event"])),
                 Text(f"{kind_label(row['event'].split('.')[0])} {str(row['originator_id'])[:8]}"),
                 Text(str(row["originator_version"]), justify="right"),
@@ -541,10 +537,6 @@ class AuditScreen(StaffScreen):
         table.add_column(t("audit.col.record"))
         for i, c in enumerate(found.candidates):
             table.add_row(Text(kind_label(c.kind)), Text(c.label), key=str(i))
-
-    @property
-    def tz(self) -> tzinfo:
-        return self.system.settings.tzinfo
 
     def heading(self, text: str) -> None:
         self.query_one("#audit-heading", Static).update(text)

@@ -305,9 +305,7 @@ class ReplayScreen(StaffScreen):
         head.append("\n" + event_label(event["event"]), style="bold")
         head.append(f" · {kind_label(after['kind'])} {after['id'][:8]} v{event['version']}")
         head.append("\n" + colon_pair(t("col.who"), event["actor"]))
-        head.append(
-            " · " + colon_pair(t("col.when"), when(event["timestamp"], self.system.settings.tzinfo))
-        )
+        head.append(" · " + colon_pair(t("col.when"), when(event["timestamp"])))
         reason = (event.get("fields") or {}).get("reason")
         head.append("\n" + colon_pair(t("col.why"), short(reason, 70) if reason else "—"))
         self.query_one("#replay-event", Static).update(head)

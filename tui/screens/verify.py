@@ -180,7 +180,7 @@ class VerifyScreen(StaffScreen):
             t(
                 "audit.verify.checkpoint",
                 size=cp["tree_size"],
-                at=when(cp["made_at"], self.system.settings.tzinfo),
+                at=when(cp["made_at"]),
             )
             if cp
             else "—",

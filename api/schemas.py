@@ -1636,9 +1636,11 @@ class Allowlisted(BaseModel):
 
 
 class OutcomePublic(Allowlisted):
-    """A published request: the approved summary, category, place, dates, satisfaction."""
+    """A published request: the approved summary, category, place, dates, satisfaction;
+    `state` is published, or closed once the committee closed it."""
 
     id: UUID
+    state: str
     category: str
     category_name_zh: str
     category_name_en: str

@@ -95,14 +95,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the public site at / and the HTTP API under /api (docs at /api/docs)."""
     import uvicorn
 
-    from api.main import create_app
+    from web.site import create_server
 
     system = _open(args, follow=True)
     try:
-        uvicorn.run(create_app(system), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_server(system), host=args.host, port=args.port, log_level="info")
     finally:
         system.shutdown()
     return 0

@@ -53,6 +53,12 @@ class Settings:
     signing_key_path: str | None = None
     #: The sealer signs a checkpoint each time this many more events are sealed.
     checkpoint_every: int = 1000
+    #: ... and, while following, at least this often (minutes) when anything new is
+    #: sealed, so the public site's figures and a resident's proof wait at most this long.
+    checkpoint_minutes: int = 10
+    #: On the public site a count below this is shown as "fewer than N" (and a rate
+    #: over fewer is not shown): a small count could point at one household.
+    public_min_count: int = 3
     #: Argon2id cost of new password hashes: passes, and memory in KiB (the library's
     #: defaults, about a tenth of a second here). Existing hashes keep the cost they
     #: were made with. Tests lower it; production should not.
@@ -83,6 +89,8 @@ class Settings:
             ("YIMAI_STAR_CAP", "star_cap"),
             ("YIMAI_EXCELLENT_PER_BRANCH", "excellent_per_branch"),
             ("YIMAI_CHECKPOINT_EVERY", "checkpoint_every"),
+            ("YIMAI_CHECKPOINT_MINUTES", "checkpoint_minutes"),
+            ("YIMAI_PUBLIC_MIN_COUNT", "public_min_count"),
             ("YIMAI_PASSWORD_TIME_COST", "password_time_cost"),
             ("YIMAI_PASSWORD_MEMORY_KIB", "password_memory_kib"),
         ):
@@ -109,6 +117,10 @@ class Settings:
             raise ConfigError("YIMAI_NAME_MASK must be 'middle', 'given' or 'none'")
         if self.checkpoint_every < 1:
             raise ConfigError("YIMAI_CHECKPOINT_EVERY must be at least 1")
+        if not 0 <= self.checkpoint_minutes <= 10_080:
+            raise ConfigError("YIMAI_CHECKPOINT_MINUTES must be from 0 (never) to 10080")
+        if not 1 <= self.public_min_count <= 100:
+            raise ConfigError("YIMAI_PUBLIC_MIN_COUNT must be from 1 to 100")
         if not 1 <= self.password_time_cost <= 100:
             raise ConfigError("YIMAI_PASSWORD_TIME_COST must be from 1 to 100")
         if not 64 <= self.password_memory_kib <= 4_194_304:

@@ -203,6 +203,7 @@ STATISTICS_FIELDS = (
 )
 PUBLIC_LEDGER_FIELDS = (
     "id",
+    "state",
     "category",
     "category_name_zh",
     "category_name_en",
@@ -989,6 +990,7 @@ class SQLAlchemyRequestsView:
         return (
             sa.select(
                 board.c.id,
+                board.c.state,
                 board.c.category,
                 categories.c.name_zh.label("category_name_zh"),
                 categories.c.name_en.label("category_name_en"),

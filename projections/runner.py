@@ -360,6 +360,10 @@ class Follower:
     def catch_up(self) -> Any:
         raise NotImplementedError
 
+    def follow_once(self) -> None:
+        """What the thread does every interval: catch up."""
+        self.catch_up()
+
     def start(self, interval: float = 0.5) -> None:
         if self._thread and self._thread.is_alive():
             return
@@ -379,7 +383,7 @@ class Follower:
         delay = interval
         while not self._stop.is_set():
             try:
-                self.catch_up()
+                self.follow_once()
                 delay = interval
             except Exception as error:  # keep following
                 log.warning("%s could not catch up: %s", self.following, type(error).__name__)

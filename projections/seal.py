@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -498,6 +498,30 @@ class Sealer(Follower):
             ).rowcount
             if moved != 1:
                 raise _Raced
+
+    def follow_once(self) -> None:
+        """Seal what is new and, when something sealed is not under a checkpoint signed
+        in the last `checkpoint_minutes`, sign one: the public site's figures and a
+        resident's proof then wait minutes, not a thousand events."""
+        self.catch_up()
+        self.sign_if_due()
+
+    def sign_if_due(self, now: datetime | None = None) -> dict[str, Any] | None:
+        """Sign a checkpoint if sealed events are uncovered and the latest checkpoint is
+        older than `checkpoint_minutes` (0: never); returns the one signed, else None."""
+        minutes = self.settings.checkpoint_minutes
+        if minutes <= 0 or self._signer() is None:
+            return None
+        size = self.sealed_count()
+        latest = self.latest_checkpoint()
+        if size == 0 or (latest is not None and latest["tree_size"] >= size):
+            return None
+        now = now or datetime.now(UTC)
+        if latest is not None:
+            made = datetime.fromisoformat(latest["made_at"])
+            if now - made < timedelta(minutes=minutes):
+                return None
+        return self.checkpoint()
 
     def checkpoint(self) -> dict[str, Any]:
         """Seal what is new and sign a checkpoint of the whole sealed log (or return the

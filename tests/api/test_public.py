@@ -45,6 +45,7 @@ MARKERS = {
 
 LEDGER_KEYS = {
     "id",
+    "state",
     "category",
     "category_name_zh",
     "category_name_en",

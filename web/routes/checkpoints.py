@@ -1,0 +1,5 @@
+"""Routes of the checkpoints area (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,23 @@
+"""The home page: what the site holds, the latest outcomes and the latest checkpoint."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from web.render import public_of, render, system_of
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+def home_page(request: Request) -> HTMLResponse:
+    system = system_of(request)
+    latest = system.requests.public_ledger(offset=0, limit=5)
+    return render(
+        request,
+        "home.html",
+        latest=latest.items,
+        published=latest.total,
+        basis=public_of(request).basis(),
+    )

@@ -1,0 +1,3 @@
+"""The claims pages' words: key -> (Chinese, English)."""
+
+TEXT: dict[str, tuple[str, str]] = {}

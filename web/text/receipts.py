@@ -1,0 +1,3 @@
+"""The receipts pages' words: key -> (Chinese, English)."""
+
+TEXT: dict[str, tuple[str, str]] = {}

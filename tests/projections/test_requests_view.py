@@ -525,6 +525,7 @@ def test_the_public_ledger_shows_published_outcomes_from_its_allowlist_only(
     first = page.items[2]
     assert first == {
         "id": quick.id,
+        "state": "published",
         "category": "environment",
         "category_name_zh": "环境卫生",
         "category_name_en": "Environment and sanitation",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -213,3 +215,36 @@ def test_key_and_checkpoint_settings_come_from_the_environment(tmp_path: Path) -
     assert Settings().checkpoint_every == 1000
     with pytest.raises(ConfigError):
         Settings(checkpoint_every=0)
+
+
+def test_a_checkpoint_follows_within_minutes_when_sealed_events_wait(
+    keyed: System, prepared_url: str, prepared_templates: Any
+) -> None:
+    """Sealed events not under a checkpoint get one once the latest is `checkpoint_minutes`
+    old, so a resident's proof and the public figures wait minutes, not 1,000 events."""
+    system = keyed
+    backend = "sqlite" if prepared_url.startswith("sqlite") else "postgres"
+    _, staff, org = prepared_templates.built[backend]
+    system.seal.catch_up()
+    latest = system.seal.checkpoint()
+    made = datetime.fromisoformat(latest["made_at"])
+    # Nothing new: nothing to sign, however late.
+    assert system.seal.sign_if_due(now=made + timedelta(hours=5)) is None
+
+    system.app.register_member(member_draft(org.branch, phone="13900000001"), actor=staff.clerk)
+    system.seal.catch_up()
+    assert system.seal.sealed_count() > latest["tree_size"]
+    assert system.seal.latest_checkpoint() == latest  # 16 events are not there yet
+    assert system.seal.sign_if_due(now=made + timedelta(minutes=9)) is None
+    signed = system.seal.sign_if_due(now=made + timedelta(minutes=11))
+    assert signed is not None and signed["tree_size"] == system.seal.sealed_count()
+    assert system.seal.latest_checkpoint() == signed
+
+    never = dataclasses.replace(system.settings, checkpoint_minutes=0)
+    system.seal.settings = never
+    system.app.register_member(member_draft(org.branch, phone="13900000002"), actor=staff.clerk)
+    system.seal.catch_up()
+    assert system.seal.sign_if_due(now=made + timedelta(days=30)) is None
+    assert Settings.from_env({"YIMAI_CHECKPOINT_MINUTES": "3"}).checkpoint_minutes == 3
+    with pytest.raises(ConfigError):
+        Settings(checkpoint_minutes=-1)

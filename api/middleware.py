@@ -71,8 +71,9 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-#: Path segments that are secrets of their own: the receipt code a resident keeps.
-_SECRET_SEGMENTS = re.compile(r"(/receipts/)[^/?]+")
+#: Path segments that are secrets of their own: the receipt code a resident keeps (in
+#: the API's /receipts/ and the public site's /receipt/ and /en/receipt/).
+_SECRET_SEGMENTS = re.compile(r"(/receipts?/)[^/?]+")
 
 
 class RedactQueryStrings(logging.Filter):

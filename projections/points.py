@@ -39,6 +39,7 @@ from projections.history import temporal, with_histories
 from projections.queries import Page, allow, check_page, contains
 from projections.roster import members, units
 from projections.runner import Changes, Projection
+from projections.timeline import timeline
 
 rules = sa.Table(
     "points_rules",
@@ -365,6 +366,7 @@ SELECTION_FIELDS = (
 CANDIDATE_FIELDS = ("member_id", "name", "branch_id", "branch_name", "stars", "points", "chosen")
 PUBLIC_SELECTION_FIELDS = ("year", "published_on", "members")
 PUBLIC_SELECTED_FIELDS = ("name", "branch_name", "stars", "points")
+PUBLIC_PERIOD_FIELDS = ("year", "state", "window_ends_at", "finalized_on")
 STANDING_FIELDS = ("member_id", "branch_id", "stars", "points")
 ACTIVITY_FIELDS = (
     "id",
@@ -1331,6 +1333,49 @@ class SQLAlchemyPointsView:
             "members": chosen,
         }
         return allow(PUBLIC_SELECTION_FIELDS, values)
+
+    def public_periods(self, *, min_position: int = 0) -> list[dict[str, Any]]:
+        """The closed years as the public sees them, newest first: each in its publicity
+        window (`window_ends_at`, in the station's time zone) or final (`finalized_on`,
+        the station's day it became final). A year still open is not listed, and nothing
+        else of a period (its objections) is shown."""
+        self.wait_for(min_position)
+        query = sa.select(
+            periods.c.year, periods.c.state, periods.c.window_ends_at, periods.c.finalized_at
+        ).order_by(periods.c.year.desc())
+        with self.db.read.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        tz = self.settings.tzinfo
+        result = []
+        for r in rows:
+            finalized: datetime | None = r["finalized_at"]
+            values = {
+                "year": int(r["year"]),
+                "state": r["state"],
+                "window_ends_at": r["window_ends_at"].astimezone(tz),
+                "finalized_on": None if finalized is None else finalized.astimezone(tz).date(),
+            }
+            result.append(allow(PUBLIC_PERIOD_FIELDS, values))
+        return result
+
+    def selection_published_position(self, year: int, *, min_position: int = 0) -> int | None:
+        """The log position of the event that published the year's selection, None while
+        it is not published. The selection's table keeps no history (a view as of an
+        earlier position reads its current state), so a page computed as of a checkpoint
+        shows a published selection only when this position is within the checkpoint."""
+        self.wait_for(min_position)
+        year = _year(year)
+        with self.db.read.connect() as conn:
+            found = self._selection(conn, year)
+            if found is None or found["state"] != SelectionState.PUBLISHED.value:
+                return None
+            position = conn.execute(
+                sa.select(sa.func.max(timeline.c.position)).where(
+                    timeline.c.originator_id == found["id"],
+                    timeline.c.event == "Selection.Published",
+                )
+            ).scalar()
+        return None if position is None else int(position)
 
     # -- what the application asks of the read model (PointsStandings) --
 

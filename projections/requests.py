@@ -259,6 +259,11 @@ PUBLIC_CLAIMABLE_FIELDS = (
     "published_on",
     "summary",
 )
+#: One published micro-wish: what the list gives.
+PUBLIC_WISH_FIELDS = PUBLIC_CLAIMABLE_FIELDS
+#: One published alliance need: what the list gives, with the alliance that listed it and
+#: the committee's description (checked for personal data when the need was listed).
+PUBLIC_NEED_FIELDS = (*PUBLIC_CLAIMABLE_FIELDS, "alliance", "description")
 
 STATISTICS_BY = ("community", "branch", "category", "month")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -1029,12 +1034,15 @@ class SQLAlchemyRequestsView:
         branch_id: UUID | None = None,
         category: str | None = None,
         month: str | None = None,
+        placed_from: date | None = None,
+        placed_to: date | None = None,
         offset: int = 0,
         limit: int = 50,
         min_position: int = 0,
     ) -> Page:
         """Published outcomes, newest published first; `month` ("YYYY-MM") is the month
-        the request was placed in, at the station."""
+        the request was placed in, `placed_from` and `placed_to` its first and last day
+        (inclusive), at the station."""
         self.wait_for(min_position)
         check_page(offset, limit)
         where: list[Any] = [board.c.state.in_(PUBLIC)]
@@ -1048,6 +1056,13 @@ class SQLAlchemyRequestsView:
             start, end = self._month(month)
             where.append(board.c.placed_at >= start)
             where.append(board.c.placed_at < end)
+        if placed_from is not None:
+            where.append(
+                board.c.placed_at >= self._start_of(self._check_year("start_date", placed_from))
+            )
+        if placed_to is not None:
+            last = self._check_year("end_date", placed_to)
+            where.append(board.c.placed_at < self._start_of(last + timedelta(days=1)))
         with self.db.read.connect() as conn:
             total = conn.execute(
                 sa.select(sa.func.count()).select_from(board).where(*where)
@@ -1243,6 +1258,86 @@ class SQLAlchemyRequestsView:
             offset,
             limit,
             lambda name: name,
+        )
+
+    def _public_claimable(
+        self,
+        table: sa.Table,
+        ident: UUID,
+        claimant: Any,
+        join: tuple[sa.Table, Any],
+        mask: Callable[[str | None], str | None],
+        fields: Sequence[str],
+        extra: Sequence[sa.ColumnElement[Any]],
+        kind: str,
+    ) -> dict[str, Any]:
+        """One published micro-wish or need (NotFoundError if it is not published)."""
+        community = units.alias("community")
+        branch = units.alias("branch")
+        query = (
+            sa.select(
+                table.c.id,
+                table.c.title,
+                community.c.name.label("community_name"),
+                branch.c.name.label("branch_name"),
+                claimant.label("claimant"),
+                table.c.claimed_at,
+                table.c.fulfilled_at,
+                table.c.published_at,
+                table.c.summary,
+                *extra,
+            )
+            .outerjoin(join[0], join[1])
+            .outerjoin(community, community.c.id == table.c.community_id)
+            .outerjoin(branch, branch.c.id == table.c.branch_id)
+            .where(table.c.id == ident, table.c.state == WishState.PUBLISHED.value)
+        )
+        with self.db.read.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            raise NotFoundError(kind, ident)
+        return allow(
+            fields,
+            {
+                **row,
+                "claimant": mask(row["claimant"]),
+                "claimed_on": self._on(row["claimed_at"]),
+                "fulfilled_on": self._on(row["fulfilled_at"]),
+                "published_on": self._on(row["published_at"]),
+            },
+        )
+
+    def _masked_member(self, name: str | None) -> str:
+        return ERASED if not name or name == ERASED else mask_name(name, self.name_mask)
+
+    def public_wish(self, wish_id: UUID | str, *, min_position: int = 0) -> dict[str, Any]:
+        """One published micro-wish, as `public_wishes` lists it (the member who fulfilled
+        it named masked); NotFoundError for a wish that is not published."""
+        self.wait_for(min_position)
+        return self._public_claimable(
+            wishes,
+            v.uuid("wish_id", wish_id),
+            members.c.name,
+            (members, members.c.id == wishes.c.claimant_id),
+            self._masked_member,
+            PUBLIC_WISH_FIELDS,
+            (),
+            "micro-wish",
+        )
+
+    def public_need(self, need_id: UUID | str, *, min_position: int = 0) -> dict[str, Any]:
+        """One published alliance need, as `public_needs` lists it, with its alliance and
+        description; NotFoundError for a need that is not published."""
+        self.wait_for(min_position)
+        return self._public_claimable(
+            needs,
+            v.uuid("need_id", need_id),
+            resident_units.c.name,
+            (resident_units, resident_units.c.id == needs.c.resident_unit_id),
+            lambda name: name,
+            PUBLIC_NEED_FIELDS,
+            (needs.c.alliance, needs.c.description),
+            "alliance need",
         )
 
     def unit_open_claims(self, resident_unit_id: UUID) -> int:

@@ -110,10 +110,10 @@ def fmt_percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
-def _context(request: Request, **values: Any) -> dict[str, Any]:
+def _context(request: Request, *, keep_query: bool = True, **values: Any) -> dict[str, Any]:
     lang = lang_of(request)
     other = "en" if lang == "zh" else "zh"
-    query = dict(request.query_params)
+    query = dict(request.query_params) if keep_query else {}
 
     def t(key: str, **kw: Any) -> str:
         return text(key, lang, **kw)
@@ -145,14 +145,30 @@ def _context(request: Request, **values: Any) -> dict[str, Any]:
     }
 
 
-def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    *,
+    keep_query: bool = True,
+    **values: Any,
+) -> HTMLResponse:
     """A page: `template` with the page context and `values`."""
-    html = env.get_template(template).render(_context(request, **values))
+    html = env.get_template(template).render(_context(request, keep_query=keep_query, **values))
     return HTMLResponse(html, status_code=status_code)
 
 
 def render_error(request: Request, status: int, key: str, **values: Any) -> HTMLResponse:
-    return render(request, "error.html", status_code=status, status=status, key=key, **values)
+    """An error page; its links drop the query, which may hold whatever was typed."""
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        keep_query=False,
+        status=status,
+        key=key,
+        **values,
+    )
 
 
 def basis_dict(basis: Basis | None) -> dict[str, Any] | None:
@@ -163,12 +179,17 @@ def json_feed(
     request: Request,
     items: Sequence[Mapping[str, Any]],
     pager: Pager | None = None,
+    *,
+    pin: Mapping[str, Any] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """A JSON feed: the items and, for a list, its page and the links to its neighbours."""
+    """A JSON feed: the items and, for a list, its page and the links to its neighbours
+    (with the `pin`ned query values, e.g. the year a default chose, so that the next
+    page is of the same list even if the default moves on meanwhile)."""
     body: dict[str, Any] = {"items": [_plain(dict(i)) for i in items]}
     if pager is not None:
-        query = dict(request.query_params)
+        pinned = {k: str(v) for k, v in (pin or {}).items() if v is not None}
+        query = {**dict(request.query_params), **pinned}
         path = request.url.path
 
         def link(page: int) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -92,6 +93,13 @@ def create_site(system: System) -> FastAPI:
         # The field's name and the rule only: never the value, which may be anything.
         return _error(request, 422, "error.invalid", field=error.field, reason=error.reason)
 
+    @site.exception_handler(RequestValidationError)
+    async def bad_query(request: Request, error: RequestValidationError) -> Response:
+        # FastAPI's own answer repeats the value given; this names the field only.
+        first = error.errors()[0] if error.errors() else {"loc": ("query",)}
+        field = str(first["loc"][-1])
+        return _error(request, 422, "error.bad_value", field=field)
+
     @site.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         key = "error.not_found" if error.status_code == 404 else "error.other"
@@ -104,7 +112,8 @@ def _error(request: Request, status: int, key: str, **values: Any) -> Response:
     if _is_feed(request):
         body: dict[str, Any] = {"detail": key.split(".", 1)[1].replace("_", " ")}
         if "field" in values:
-            body = {"detail": f"{values['field']}: {values['reason']}", "field": values["field"]}
+            reason = values.get("reason", "is not a valid value")
+            body = {"detail": f"{values['field']}: {reason}", "field": values["field"]}
         return JSONResponse(body, status_code=status)
     page: HTMLResponse = render_error(request, status, key, **values)
     return page

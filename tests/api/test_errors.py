@@ -321,3 +321,20 @@ def test_access_logs_keep_the_path_but_not_the_query() -> None:
     )
     assert RedactQueryStrings().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "GET /receipts/[redacted] HTTP/1.1" 200'
+    # And on the public site, where a resident looks their request up and takes its proof.
+    for path, logged in (
+        ("/receipt/K7Q-4MZ2", "/receipt/[redacted]"),
+        ("/en/receipt/K7Q-4MZ2/proof.json", "/en/receipt/[redacted]/proof.json"),
+        ("/receipt?code=k7q4mz2", "/receipt?[redacted]"),
+    ):
+        record = logging.LogRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5000", "GET", path, "1.1", 200),
+            None,
+        )
+        assert RedactQueryStrings().filter(record)
+        assert record.getMessage() == f'127.0.0.1:5000 - "GET {logged} HTTP/1.1" 200'

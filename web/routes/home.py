@@ -21,3 +21,9 @@ def home_page(request: Request) -> HTMLResponse:
         published=latest.total,
         basis=public_of(request).basis(),
     )
+
+
+@router.get("/feeds", response_class=HTMLResponse)
+def feeds_page(request: Request) -> HTMLResponse:
+    """Every feed the site offers, for whoever builds on it."""
+    return render(request, "feeds.html")

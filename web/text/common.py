@@ -62,6 +62,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.title": ("出错了", "Something went wrong"),
     "error.not_found": ("没有找到这一页或这条记录。", "There is no such page or record."),
     "error.invalid": ("“{field}”填写有误：{reason}", "“{field}” is not right: {reason}"),
+    "error.bad_value": ("“{field}”的取值无效。", "“{field}” is not a valid value."),
     "error.other": (
         "请求无法完成，请稍后再试。",
         "The request could not be completed; try again later.",
@@ -86,4 +87,31 @@ TEXT: dict[str, tuple[str, str]] = {
         "Signed checkpoints: proof the ledger was not altered",
     ),
     "home.latest": ("最新公开", "Latest published"),
+    "feeds.title": ("数据接口", "Data feeds"),
+    "feeds.lead": (
+        "本站每个列表都可以下载为 JSON 或 CSV，供媒体、研究者和其他应用使用；"
+        "内容与网页完全相同，不含个人信息。",
+        "Every list on this site can be downloaded as JSON or CSV, for the press, researchers "
+        "and other apps; they hold exactly what the pages show, and no personal data.",
+    ),
+    "feeds.what": ("列表", "List"),
+    "feeds.wishes": ("微心愿", "Micro-wishes"),
+    "feeds.needs": ("共建项目", "Alliance needs"),
+    "feeds.paging": ("分页", "Pages"),
+    "feeds.paging_text": (
+        "列表分页提供：参数 page（从 1 开始）和 per_page（最多 100）；"
+        "JSON 中的 next 与 prev 给出相邻页的地址。筛选参数与网页相同。",
+        "Lists come in pages: page (from 1) and per_page (at most 100); in JSON, next and "
+        "prev give the neighbouring pages. Filters are the same as on the pages.",
+    ),
+    "feeds.open311": (
+        "已公开的办理结果也以 Open311 GeoReport v2 格式提供（只读），现有的城市服务应用"
+        "可以直接读取。英文：加 ?lang=en；分页：page、page_size（最多 100），下一页见 Link "
+        "响应头，总数见 X-Total-Count；也提供 .xml。",
+        "Published outcomes are also offered as Open311 GeoReport v2 (read-only), so "
+        "existing civic apps can read them. English: add ?lang=en. Pages: page and "
+        "page_size (at most 100); the next page is in the Link header and the total in "
+        "X-Total-Count. .xml is offered too.",
+    ),
+    "feeds.seal": ("检查点与公钥", "Checkpoints and the public key"),
 }

@@ -8,7 +8,7 @@ import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -106,6 +106,22 @@ def fmt_date(value: date | datetime | str | None) -> str:
     return value.strftime("%Y-%m-%d")
 
 
+def fmt_time(value: datetime | str | None, tz: tzinfo) -> str:
+    """A moment (a checkpoint's signing, say) at the station, to the second, with its
+    offset from UTC, so it reads the same wherever the reader is."""
+    if value is None or value == "":
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(tz)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def fmt_percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
@@ -140,6 +156,7 @@ def _context(request: Request, *, keep_query: bool = True, **values: Any) -> dic
         "path": request.url.path,
         "fmt_date": fmt_date,
         "fmt_percent": fmt_percent,
+        "fmt_time": lambda value: fmt_time(value, system_of(request).settings.tzinfo),
         "min_count": public_of(request).min_count,
         **values,
     }

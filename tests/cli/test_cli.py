@@ -142,7 +142,7 @@ def test_serve_answers_on_loopback(sqlite_url: str) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/status", timeout=2)
+                response = httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=2)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or server.poll() is not None:
@@ -150,11 +150,16 @@ def test_serve_answers_on_loopback(sqlite_url: str) -> None:
                 time.sleep(0.2)
         assert response.status_code == 200
         token = httpx.post(
-            f"http://127.0.0.1:{port}/auth/token",
+            f"http://127.0.0.1:{port}/api/auth/token",
             data={"username": "chief", "password": "pw-12345"},
             timeout=10,
         )
         assert token.status_code == 200, token.text
+        # Beside the API, the public site: Chinese at /, English under /en/.
+        home = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert home.status_code == 200 and "社区公开账本" in home.text
+        english = httpx.get(f"http://127.0.0.1:{port}/en/outcomes", timeout=10)
+        assert english.status_code == 200 and "Published outcomes" in english.text
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -105,9 +105,11 @@ def chromium_path() -> str | None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A real headless Chromium, or a skip that says why there is none."""
+    """A real headless Chromium, or a skip that says why there is none. One a module:
+    Playwright's sync API keeps an event loop running in this thread while it is open,
+    and the Textual tests that may follow in the same worker need to start their own."""
     path = chromium_path()
     if path is None:
         pytest.skip(

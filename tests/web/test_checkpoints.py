@@ -23,7 +23,8 @@ from projections.system import System, open_system
 from tests.conftest import ADMIN_PASSWORD, FAST_PASSWORDS, make_system, open_staff
 from tests.web.test_qr import decode, decode_svg, png_matrix
 from verifier.yimai_verify import public_key_id
-from web.routes.checkpoints import CHECKPOINT_FIELDS, consistency_path, grouped, when
+from web.render import fmt_time
+from web.routes.checkpoints import CHECKPOINT_FIELDS, consistency_path, grouped
 from web.site import create_server
 from web.text import text
 
@@ -83,7 +84,7 @@ def test_the_checkpoints_page_shows_the_latest_its_key_and_the_list(
             assert text("checkpoints.tree_size_value", lang, size=latest["tree_size"]) in facts
             assert grouped(latest["root"]) in facts
             assert grouped(latest["signature"]) in facts
-            assert when(latest["made_at"]) in facts and latest["key_id"] in facts
+            assert when(site_system, latest["made_at"]) in facts and latest["key_id"] in facts
             assert scanned(page) == five(latest)
 
             assert page.locator("pre.pem").inner_text().strip() == pem.strip()
@@ -111,7 +112,7 @@ def test_each_checkpoint_has_a_page_with_its_qr_code_and_proofs(
         assert desktop.locator("h1").inner_text().startswith(f"检查点 #{n}")
         facts = desktop.locator("dl.facts").inner_text()
         assert grouped(cp["root"]) in facts and grouped(cp["signature"]) in facts
-        assert when(cp["made_at"]) in facts and cp["key_id"] in facts
+        assert when(site_system, cp["made_at"]) in facts and cp["key_id"] in facts
         assert scanned(desktop) == five(cp)
         proofs = [a.get_attribute("href") for a in desktop.locator("ul.proofs a[download]").all()]
         expected = []
@@ -368,3 +369,8 @@ def test_bad_sizes_are_named_and_unknown_ones_are_not_found(
     assert client.get("/checkpoints.csv?page=0").json()["field"] == "page"
     bad_page = client.get("/checkpoints?page=0")
     assert bad_page.status_code == 422 and "page" in bad_page.text
+
+
+def when(system: System, made_at: str) -> str:
+    """A signing time as the pages show it: at the station, with its offset."""
+    return fmt_time(made_at, system.settings.tzinfo)

@@ -14,7 +14,6 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -222,19 +221,8 @@ def grouped(value: str, size: int = 8) -> str:
     return " ".join(value[i : i + size] for i in range(0, len(value), size))
 
 
-def when(made_at: str) -> str:
-    """A checkpoint's signing time as the basis line shows it: to the second, in UTC."""
-    try:
-        moment = datetime.fromisoformat(made_at)
-    except ValueError:
-        return made_at
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def _render(request: Request, template: str, **values: Any) -> HTMLResponse:
-    return render(request, template, grouped=grouped, when=when, **values)
+    return render(request, template, grouped=grouped, **values)
 
 
 @router.get("/checkpoints", response_class=HTMLResponse)

@@ -12,6 +12,7 @@ resolution of their own.
 from __future__ import annotations
 
 import re
+import unicodedata
 from uuid import UUID, uuid4
 
 from domain import validation as v
@@ -340,7 +341,8 @@ class Orders(Points):
     def request_for_receipt(self, code: str, *, actor: Principal) -> UUID:
         """The request a receipt code was given for."""
         actor.require(Permission.REQUESTS_READ)
-        cleaned = "".join((code or "").split()).upper()
+        # NFKC folds what a Chinese keyboard types full width (９ＪＦ－３ＢＷＥ) into ASCII.
+        cleaned = "".join(unicodedata.normalize("NFKC", code or "").split()).upper()
         if len(cleaned) == 7 and "-" not in cleaned:  # read out without its dash
             cleaned = f"{cleaned[:3]}-{cleaned[3:]}"
         if not RECEIPT_CODE.match(cleaned):

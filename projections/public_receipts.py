@@ -8,14 +8,19 @@ reached, its due dates while it is open, and the published outcome's id once the
 Never the description, the requester, the contact, the claimant, notes, the building or
 anything sealed: those columns are not even selected.
 
-The proof is the sealer's inclusion proof of the request's first event (its
-`Request.Placed`, version 1) under the latest signed checkpoint, and only once that
-checkpoint covers the event: a public page never makes the sealer seal or sign anything.
+The proof is the sealer's inclusion proof of the receipt's own event (`ReceiptCode.Issued`,
+saved with the request's `Placed` in one transaction) under the latest signed checkpoint,
+and only once that checkpoint covers it: a public page never makes the sealer seal or
+sign anything. The receipt's event holds the code, the request's id, when and by which
+account, and nothing of the request itself: the `Placed` event would also hand whoever
+holds the code the building and the requester's id (a pseudonym that links a
+household's requests).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from domain.errors import InvalidInputError, NotFoundError
-from domain.requests import RECEIPT_ALPHABET, RequestState
+from domain.requests import RECEIPT_ALPHABET, ReceiptCode, RequestState
 from projections.public import Basis, PublicView
 from projections.queries import allow
 from projections.requests import PUBLIC, RUNNING, board, categories
@@ -64,7 +69,7 @@ RECEIPT_CODE = re.compile(rf"[{RECEIPT_ALPHABET}]{{3}}-[{RECEIPT_ALPHABET}]{{4}}
 MAX_INPUT = 32
 #: Once followed up (satisfied) the request stays so: a dissatisfied visit reopens it.
 _FOLLOWED_UP = (RequestState.VISITED.value, *PUBLIC)
-_PLACED = "Request.Placed"
+_ISSUED = "ReceiptCode.Issued"
 
 
 def normalize_code(code: str | None) -> str:
@@ -76,7 +81,8 @@ def normalize_code(code: str | None) -> str:
         raise InvalidInputError("code", "is required")
     if len(typed) > MAX_INPUT:
         raise InvalidInputError("code", "looks like K7Q-4MZ2")
-    cleaned = "".join(typed.split()).upper()
+    # NFKC folds what a Chinese keyboard types full width (９ＪＦ－３ＢＷＥ) into ASCII.
+    cleaned = "".join(unicodedata.normalize("NFKC", typed).split()).upper()
     if len(cleaned) == 7 and "-" not in cleaned:  # read out without its dash
         cleaned = f"{cleaned[:3]}-{cleaned[3:]}"
     if not RECEIPT_CODE.fullmatch(cleaned):
@@ -86,7 +92,7 @@ def normalize_code(code: str | None) -> str:
 
 @dataclass(frozen=True)
 class ProofStatus:
-    """Whether the request's first event is under the latest signed checkpoint."""
+    """Whether the receipt's event is under the latest signed checkpoint."""
 
     ready: bool
     checkpoint_size: int | None
@@ -145,14 +151,14 @@ class PublicReceipts:
                     timeline.c.stamped_at,
                 )
                 .where(
-                    timeline.c.originator_id == row["id"],
-                    timeline.c.event.in_((_PLACED, "Request.Classified", "Request.Visited")),
+                    timeline.c.originator_id.in_((row["id"], ReceiptCode.id_for(code))),
+                    timeline.c.event.in_((_ISSUED, "Request.Classified", "Request.Visited")),
                 )
                 .order_by(timeline.c.position)
             ).all()
         found = dict(row)
-        found["placed_position"] = next(
-            (e.position for e in events if e.event == _PLACED and e.originator_version == 1),
+        found["proof_position"] = next(
+            (e.position for e in events if e.event == _ISSUED and e.originator_version == 1),
             None,
         )
         # The first sorting counts (a later one only changes the category or branch); the
@@ -196,8 +202,8 @@ class PublicReceipts:
         }
         return allow(RECEIPT_FIELDS, values)
 
-    def _placed_position(self, code: str | None) -> int:
-        position = self._row(normalize_code(code))["placed_position"]
+    def _proof_position(self, code: str | None) -> int:
+        position = self._row(normalize_code(code))["proof_position"]
         if position is None:  # the timeline is behind the board (never for long)
             raise NotFoundError("request", "no request has this receipt code")
         return int(position)
@@ -209,7 +215,7 @@ class PublicReceipts:
 
     def proof_status(self, code: str | None) -> ProofStatus:
         """Whether the request's proof can be downloaded now, and under which checkpoint."""
-        basis = self._covering(self._placed_position(code))
+        basis = self._covering(self._proof_position(code))
         return ProofStatus(
             ready=basis is not None,
             checkpoint_size=basis.tree_size if basis else None,
@@ -218,12 +224,12 @@ class PublicReceipts:
         )
 
     def proof(self, code: str | None) -> dict[str, Any] | None:
-        """The proof file (as JSON) that the request's first event is in the signed log,
+        """The proof file (as JSON) that the receipt's event is in the signed log,
         under the latest checkpoint; None while no signed checkpoint covers it yet.
 
         Always for the latest checkpoint's size: asked without one, the sealer would sign
         a new checkpoint, which a public page must never make it do."""
-        position = self._placed_position(code)
+        position = self._proof_position(code)
         basis = self._covering(position)
         if basis is None:
             return None

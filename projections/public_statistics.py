@@ -2,17 +2,29 @@
 
 For a year (optionally one community), per month of placement and per category: how many
 requests were placed, how many of them are resolved, the share of the done ones (accepted
-by a supervisor) that were resolved within their due time, and the share of the visited
-ones whose resident was satisfied or basically satisfied. Every placed request counts, not
-only the published ones: residents see how many asked, not just the successes.
+by a supervisor) that were resolved within their due time, and the share of the followed
+up ones whose resident was satisfied or basically satisfied. Every placed request counts,
+not only the published ones: residents see how many asked, not just the successes.
 
-Nothing here is per household, per building or per person. A count under the public
-threshold (`Settings.public_min_count`) is None ("fewer than N"), so that a small cell
-cannot point at a household; a month with no requests stays 0; a rate over fewer than N
-requests is None, as is a rate over none. Since each table's cells add up to the year's
-total, which is shown, a table with only one hidden count would give it away (the total
-minus the rest): there the smallest other count is hidden too (complementary
-suppression), and a rate is hidden with the count it is a share of.
+Nothing here is per household, per building or per person. A figure may be None for one
+of three reasons, and each row says which, so that a reader (the page, the charts, the
+feeds) never has to guess:
+
+- *suppressed* (primary suppression): a count under the public threshold
+  (`Settings.public_min_count`), shown as "fewer than N", so that a small cell cannot
+  point at a household; and a rate over fewer than N requests (not computed);
+- *withheld* (complementary suppression): since each table's cells add up to the year's
+  total, which is shown, a column with exactly one suppressed count would give it away
+  (the total minus the rest). There the smallest other non-zero count of the column is
+  hidden too, although it is not small itself: it is *withheld*, and must not be shown
+  as "fewer than N". A rate is hidden with the count it is a share of, for the same
+  reason as that count;
+- *no data*: a rate over no requests at all (its base is 0). A month with no requests
+  stays 0, never None.
+
+Each row (a month, a category, the total) lists its hidden fields in `suppressed` and
+`withheld` (in the order of `FIGURE_FIELDS`); a None field in neither list is a rate
+with no data.
 
 The view reads only the board (a temporal table) and the category catalogue, and takes
 `db` like the read models' views, so `projections.review.view_at` (through
@@ -45,7 +57,8 @@ from projections.requests import (
 if TYPE_CHECKING:
     from projections.system import System
 
-#: The figures of a group of requests (a month, a category, the year).
+#: The figures of a group of requests (a month, a category, the year), then the lists of
+#: those hidden under the threshold and of those withheld to protect them.
 FIGURE_FIELDS = (
     "placed",
     "resolved",
@@ -53,11 +66,17 @@ FIGURE_FIELDS = (
     "on_time_rate",
     "visited",
     "satisfaction_rate",
+    "suppressed",
+    "withheld",
 )
 MONTH_FIELDS = ("month", *FIGURE_FIELDS)
 CATEGORY_FIELDS = ("category", "name_zh", "name_en", *FIGURE_FIELDS)
 #: The counts that add up across a table's rows (and so may need a second one hidden).
 COUNTS = ("placed", "resolved", "done", "visited")
+#: Each rate and the count it is a share of (it is hidden with that count).
+RATES = {"on_time_rate": "done", "satisfaction_rate": "visited"}
+#: Why a figure is None: under the threshold, or hidden to protect another row's.
+SUPPRESSED, WITHHELD = "suppressed", "withheld"
 #: Rates are given to four places (a tenth of a percent is shown at most).
 RATE_PLACES = 4
 
@@ -259,29 +278,37 @@ class PublicStatisticsView:
 
     def _protected(self, table: Sequence[Mapping[str, int]]) -> list[dict[str, Any]]:
         """The figures of a table's rows, whose counts add up to a total that is shown:
-        a count under the threshold is hidden, and where that leaves one hidden count in
-        a column the smallest other non-zero count of the column is hidden too, so the
-        total minus the rest gives nothing away. A rate goes with its count."""
-        hidden = [{c: 0 < row[c] < self.min_count for c in COUNTS} for row in table]
+        a count under the threshold is suppressed, and where that leaves one suppressed
+        count in a column the smallest other non-zero count of the column is withheld,
+        so the total minus the rest gives nothing away. A rate goes with its count (and
+        is suppressed over fewer than the threshold, None over none)."""
+        why: list[dict[str, str]] = [
+            {c: SUPPRESSED for c in COUNTS if 0 < row[c] < self.min_count} for row in table
+        ]
         for column in COUNTS:
-            primary = [i for i, h in enumerate(hidden) if h[column]]
+            primary = [i for i, w in enumerate(why) if w.get(column) == SUPPRESSED]
             if len(primary) != 1:
                 continue
             others = [i for i, row in enumerate(table) if i != primary[0] and row[column] > 0]
             if others:
-                hidden[min(others, key=lambda i: (table[i][column], i))][column] = True
+                why[min(others, key=lambda i: (table[i][column], i))][column] = WITHHELD
         figures = []
-        for row, h in zip(table, hidden, strict=True):
-            figures.append(
-                {
-                    "placed": None if h["placed"] else row["placed"],
-                    "resolved": None if h["resolved"] else row["resolved"],
-                    "done": None if h["done"] else row["done"],
-                    "on_time_rate": None if h["done"] else self.rate(row["on_time"], row["done"]),
-                    "visited": None if h["visited"] else row["visited"],
-                    "satisfaction_rate": None
-                    if h["visited"]
-                    else self.rate(row["content"], row["visited"]),
-                }
-            )
+        for row, w in zip(table, why, strict=True):
+            for rate, base in RATES.items():
+                if base in w:
+                    w[rate] = w[base]
+            hits = {"on_time_rate": row["on_time"], "satisfaction_rate": row["content"]}
+            values: dict[str, Any] = {}
+            for field in FIGURE_FIELDS:
+                if field in (SUPPRESSED, WITHHELD):
+                    continue
+                if field in w:
+                    values[field] = None
+                elif field in RATES:
+                    values[field] = self.rate(hits[field], row[RATES[field]])
+                else:
+                    values[field] = row[field]
+            values[SUPPRESSED] = [f for f in FIGURE_FIELDS if w.get(f) == SUPPRESSED]
+            values[WITHHELD] = [f for f in FIGURE_FIELDS if w.get(f) == WITHHELD]
+            figures.append(values)
         return figures

@@ -5,12 +5,18 @@ says), axis titles and tick labels in the page's language, a legend, and one bar
 value of each series. It scales with the page (a `viewBox`, the width shrinking to a
 phone's screen through `.chart svg { max-width: 100%; height: auto }`).
 
-A value may be missing for two reasons, drawn differently and never as 0:
-- *hidden*: a count under the public threshold ("fewer than N"), or a rate over fewer
-  than N requests: a hatched grey bar with a dashed outline, up to the height the value
-  stays under (N for a count, the whole scale for a rate), explained in the legend;
+A value may be missing for three reasons, each drawn its own way, explained in the
+legend and in the bar's tooltip, and never as 0 nor as a value:
+- *hidden*: a count under the public threshold ("fewer than N"): a hatched grey bar with
+  a dashed outline up to N, the height the count stays under; a rate over fewer than N
+  requests could be anywhere from 0 to 100 %, so it is a short hatched marker at the
+  base with a small label over it ("<3") instead of a bar of any height;
+- *withheld*: a count that is not small itself but is hidden so that a small one beside
+  it cannot be worked out from the total (or a rate over such a count): a short dotted
+  marker at the base with a solid outline and its own label ("*");
 - *no data*: nothing to compute (a rate over no requests): a short grey dash on the axis.
-A value of 0 is a thin bar on the axis, so that it differs from both.
+A value of 0 is a thin bar of its series' colour on the axis, so that it differs from
+all three.
 
 Only presentation attributes are used (fill=, stroke=, x=, ...): the site's
 Content-Security-Policy forbids inline styles.
@@ -36,21 +42,38 @@ GRID = "#d8dee4"
 HATCH_BACK = "#eef1f4"
 HATCH_LINE = "#8c959f"
 LEFT, RIGHT, BOTTOM = 44, 8, 42
+#: The height of a marker drawn at the base for a value that has no height to show, and
+#: the size of its label.
+MARK = 8
+MARK_TEXT = 10
 
 
 @dataclass(frozen=True)
 class Series:
     """One row of values, a bar per label. `hidden[i]` says value i is None because it
-    is under the threshold (not because there is nothing to count)."""
+    is under the threshold, `withheld[i]` because it protects another one (neither: there
+    is nothing to count)."""
 
     key: str
     name: str
     colour: str
     values: Sequence[float | None]
     hidden: Sequence[bool] = field(default=())
+    withheld: Sequence[bool] = field(default=())
 
     def is_hidden(self, index: int) -> bool:
-        return self.values[index] is None and index < len(self.hidden) and self.hidden[index]
+        return (
+            self.values[index] is None
+            and index < len(self.hidden)
+            and self.hidden[index]
+            and not self.is_withheld(index)
+        )
+
+    def is_withheld(self, index: int) -> bool:
+        return self.values[index] is None and index < len(self.withheld) and self.withheld[index]
+
+    def has_no_data(self, index: int) -> bool:
+        return self.values[index] is None and not (self.is_hidden(index) or self.is_withheld(index))
 
 
 @dataclass(frozen=True)
@@ -65,17 +88,23 @@ class ChartText:
     hidden: str
     #: A missing value's words: "no data".
     no_data: str
+    #: The legend's and a withheld bar's words: "* withheld, to protect a smaller count".
+    withheld: str = ""
+    #: The label over a hidden value's marker (where it is not a bar up to N): "<3".
+    hidden_mark: str = ""
+    #: The label over a withheld value's marker: "*".
+    withheld_mark: str = "*"
 
 
 @dataclass(frozen=True)
 class Scale:
     """The value axis: its top, its ticks, how a value reads, and the height a hidden
-    value is drawn up to."""
+    value is drawn up to (None: it could be anywhere on the scale, so it is a marker)."""
 
     top: float
     ticks: Sequence[float]
     label: Callable[[float], str]
-    hidden_to: float
+    hidden_to: float | None
 
     @classmethod
     def counts(cls, values: Sequence[float | None], threshold: int) -> Scale:
@@ -88,8 +117,8 @@ class Scale:
 
     @classmethod
     def percent(cls) -> Scale:
-        """Rates from 0 to 100 %; a hidden rate could be anywhere on it."""
-        return cls(1.0, [0, 0.25, 0.5, 0.75, 1.0], lambda v: f"{v * 100:.0f}%", 1.0)
+        """Rates from 0 to 100 %; a hidden rate could be anywhere on it (a marker)."""
+        return cls(1.0, [0, 0.25, 0.5, 0.75, 1.0], lambda v: f"{v * 100:.0f}%", None)
 
 
 def _nice_step(rough: float) -> float:
@@ -140,7 +169,7 @@ def bar_chart(
     if any(len(s.values) != len(labels) for s in series):
         raise ValueError("every series needs one value per label")
     long_names = list(names) if names is not None else list(labels)
-    hatch = f"{chart_id}-hatch"
+    hatch, dots = f"{chart_id}-hatch", f"{chart_id}-dots"
     parts: list[str] = [
         _tag("title", escape(text.title), id=f"{chart_id}-title"),
         _tag("desc", escape(text.desc), id=f"{chart_id}-desc"),
@@ -155,36 +184,43 @@ def bar_chart(
             patternUnits="userSpaceOnUse",
             patternTransform="rotate(45)",
         )
+        + _tag(
+            "pattern",
+            _tag("rect", width=4, height=4, fill="#ffffff")
+            + _tag("circle", cx=2, cy=2, r=0.9, fill=MUTED),
+            id=dots,
+            width=4,
+            height=4,
+            patternUnits="userSpaceOnUse",
+        )
         + "</defs>",
     ]
+    #: How each kind of missing value is outlined (its fill is its pattern).
+    hidden_look = {"fill": f"url(#{hatch})", "stroke": HATCH_LINE, "stroke_dasharray": "3 2"}
+    withheld_look = {"fill": f"url(#{dots})", "stroke": INK}
 
     # The legend, wrapped over as many lines as it needs.
     indexes = range(len(labels))
-    entries: list[tuple[str, str]] = [(s.name, s.colour) for s in series]
+    entries: list[tuple[str, dict[str, str]]] = [(s.name, {"fill": s.colour}) for s in series]
     if any(s.is_hidden(i) for s in series for i in indexes):
-        entries.append((text.hidden, f"url(#{hatch})"))
-    if any(s.values[i] is None and not s.is_hidden(i) for s in series for i in indexes):
-        entries.append((text.no_data, GRID))
+        entries.append((text.hidden, hidden_look))
+    if any(s.is_withheld(i) for s in series for i in indexes):
+        entries.append((text.withheld, withheld_look))
+    if any(s.has_no_data(i) for s in series for i in indexes):
+        entries.append((text.no_data, {"fill": GRID}))
     x, y = float(LEFT), 14.0
     legend: list[str] = []
-    for name, fill in entries:
+    for name, look in entries:
         width = 14 + text_width(name, SMALL) + 14
         if x + width > WIDTH - RIGHT and x > LEFT:
             x, y = float(LEFT), y + 16
         swatch = (
             {"y": _num(y - 3), "height": 2}  # the no-data mark: a grey line on the axis
-            if fill == GRID
+            if look["fill"] == GRID
             else {"y": _num(y - 9), "height": 10}
         )
         legend.append(
-            _tag(
-                "rect",
-                x=_num(x),
-                width=10,
-                fill=fill,
-                stroke=HATCH_LINE if fill.startswith("url") else None,
-                **swatch,
-            )
+            _tag("rect", x=_num(x), width=10, **swatch, **look)
             + _tag("text", escape(name), x=_num(x + 14), y=_num(y), font_size=SMALL, fill=INK)
         )
         x += width
@@ -252,7 +288,8 @@ def bar_chart(
             value = s.values[i]
             name = f"{long_names[i]} · {s.name}"
             common = {"x": _num(bx + 0.5), "width": _num(max(bar - 1, 1))}
-            if s.is_hidden(i):
+            if s.is_hidden(i) and scale.hidden_to is not None:
+                # A count under N: a bar up to N, the most it could be.
                 y_top = at(scale.hidden_to)
                 group.append(
                     _tag(
@@ -261,14 +298,44 @@ def bar_chart(
                         **common,
                         y=_num(y_top),
                         height=_num(bottom - y_top),
-                        fill=f"url(#{hatch})",
-                        stroke=HATCH_LINE,
-                        stroke_dasharray="3 2",
+                        **hidden_look,
                         class_="bar suppressed",
                         data_series=s.key,
                         data_index=i,
                     )
                 )
+            elif s.is_hidden(i) or s.is_withheld(i):
+                # No height to show: a short marker at the base, labelled.
+                hidden = s.is_hidden(i)
+                words = text.hidden if hidden else text.withheld
+                mark = text.hidden_mark if hidden else text.withheld_mark
+                group.append(
+                    _tag(
+                        "rect",
+                        _tag("title", escape(f"{name}: {words}")),
+                        **common,
+                        y=_num(bottom - MARK),
+                        height=MARK,
+                        **(hidden_look if hidden else withheld_look),
+                        class_="bar suppressed" if hidden else "bar withheld",
+                        data_series=s.key,
+                        data_index=i,
+                    )
+                )
+                if mark:
+                    group.append(
+                        _tag(
+                            "text",
+                            escape(mark),
+                            x=_num(bx + bar / 2),
+                            y=_num(bottom - MARK - 3),
+                            font_size=MARK_TEXT,
+                            fill=INK,
+                            text_anchor="middle",
+                            class_="mark",
+                            aria_hidden="true",
+                        )
+                    )
             elif value is None:
                 group.append(
                     _tag(

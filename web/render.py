@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from domain.errors import InvalidInputError
 from projections.public import Basis, PublicView
 from projections.system import System
-from web.text import text
+from web.text import TEXT, text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -50,7 +50,7 @@ def lang_of(request: Request) -> str:
     return str(getattr(request.state, "lang", "zh"))
 
 
-def url_in(lang: str, path: str, **query: Any) -> str:
+def url_in(lang: str, path: str, /, **query: Any) -> str:
     """A site path in a language (English under /en), with the query's non-empty values."""
     full = ("/en" if lang == "en" else "") + path
     pairs = {k: v for k, v in query.items() if v not in (None, "")}
@@ -142,6 +142,19 @@ def _context(request: Request, *, keep_query: bool = True, **values: Any) -> dic
         merged = {**query, **changes}
         return url_in(lang, request.url.path, **merged)
 
+    def field_label(field: str) -> str:
+        """What an input is called on the page (its code name if it has no label)."""
+        return t(f"fieldname.{field}") if f"fieldname.{field}" in TEXT else field
+
+    def invalid(field: str, reason: str) -> str:
+        """Why an input was refused, in the page's language: a Chinese page never shows
+        the code's English words (it says only which input, if they have no translation)."""
+        if f"reason.{reason}" in TEXT:
+            return t("error.invalid", field=field_label(field), reason=t(f"reason.{reason}"))
+        if lang == "zh":
+            return t("error.invalid_plain", field=field_label(field))
+        return t("error.invalid", field=field_label(field), reason=reason)
+
     def feed(path: str) -> str:
         """A feed of this page's list: the same filters, from its first page."""
         return url_in("zh", path, **{k: v for k, v in query.items() if k != "page"})
@@ -149,6 +162,8 @@ def _context(request: Request, *, keep_query: bool = True, **values: Any) -> dic
     return {
         "lang": lang,
         "feed": feed,
+        "field_label": field_label,
+        "invalid": invalid,
         "t": t,
         "url": url,
         "here": here,

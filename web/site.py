@@ -90,6 +90,9 @@ def create_site(system: System) -> FastAPI:
 
     @site.exception_handler(InvalidInputError)
     async def invalid(request: Request, error: InvalidInputError) -> Response:
+        if error.field in request.path_params and error.field.endswith("id"):
+            # A malformed record id in the path names no page: not found.
+            return _error(request, 404, "error.not_found")
         # The field's name and the rule only: never the value, which may be anything.
         return _error(request, 422, "error.invalid", field=error.field, reason=error.reason)
 

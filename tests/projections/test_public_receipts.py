@@ -17,6 +17,7 @@ import pytest
 
 from domain.dto import PlacedReceipt, RequestDraft
 from domain.errors import InvalidInputError, NotFoundError
+from domain.requests import ReceiptCode
 from projections.public_receipts import RECEIPT_FIELDS, PublicReceipts, normalize_code
 from projections.system import System
 from tests.conftest import Org, Staff, member_draft
@@ -131,7 +132,9 @@ def test_the_site_reads_a_code_as_the_station_does(world: World) -> None:
     placed = world.place(0)
     code = placed.receipt_code
     receipts = world.receipts()
-    variants = [code, code.lower(), code.replace("-", ""), " ".join(code), code[:-1] + "0"]
+    # Full width, as a Chinese keyboard types it: ９ＪＦ－３ＢＷＥ.
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    variants = [code, code.lower(), code.replace("-", ""), " ".join(code), code[:-1] + "0", wide]
     for typed in [*variants, "", "K7Q-4MZ", "K7Q4MZ22", "ABCDEFGHI"]:
         try:
             found = world.app.request_for_receipt(typed, actor=world.staff.clerk)
@@ -145,6 +148,7 @@ def test_the_site_reads_a_code_as_the_station_does(world: World) -> None:
             continue
         assert found == placed.id
         assert receipts.lookup(typed)["receipt_code"] == code
+    assert world.app.request_for_receipt(wide.lower(), actor=world.staff.clerk) == placed.id
 
 
 def test_an_unknown_code_is_not_found(world: World) -> None:
@@ -280,8 +284,9 @@ def test_the_proof_waits_for_a_checkpoint_and_never_makes_one(world: World) -> N
     assert proof is not None and proof["checkpoint"] == signed
     ok, lines = verify_document(proof, seal.public_key_pem())
     assert ok, lines
-    assert proof["leaf"]["id"] == str(first.id) and proof["leaf"]["version"] == 1
-    assert proof["leaf"]["topic"].endswith("Request.Placed")
+    receipt = ReceiptCode.id_for(first.receipt_code)
+    assert proof["leaf"]["id"] == str(receipt) and proof["leaf"]["version"] == 1
+    assert proof["leaf"]["topic"].endswith("ReceiptCode.Issued")
 
     # A request placed after it waits for the next checkpoint; the first one's proof
     # stands on the latest checkpoint there is.
@@ -298,18 +303,18 @@ def test_the_proof_waits_for_a_checkpoint_and_never_makes_one(world: World) -> N
         assert verify_document(proof, seal.public_key_pem())[0]
 
 
-def test_the_proofs_event_holds_the_personal_fields_sealed(world: World) -> None:
-    """The leaf is the stored `Request.Placed`: the description and the contact are an
-    AES-GCM blob, the requester (a resident not in the roster) has no id. What it does
-    carry in clear is listed in the report: the building, the staff account, the exact
-    time."""
+def test_the_proofs_event_holds_nothing_of_the_request(world: World) -> None:
+    """The leaf is the receipt's own `ReceiptCode.Issued`: the code, the request's id,
+    when and by whom. Not the request's `Placed`, which would also give whoever holds the
+    code the building and the requester's id."""
     world.system.seal.ensure_key()
     placed = world.place(0)
     world.system.seal.checkpoint()
     proof = world.receipts().proof(placed.receipt_code)
     assert proof is not None
     state = json.loads(base64.b64decode(proof["leaf"]["state"]))
-    assert state["personal"].startswith("v1:")
-    assert state["requester_id"] is None
+    assert state["code"] == placed.receipt_code
+    assert state["request_id"] == {"_type_": "uuid_hex", "_data_": placed.id.hex}
+    assert not {"requester_id", "building", "personal", "channel"} & set(state)
     for marker in (DESCRIPTION, CONTACT, PHONE, "MARKER-DESC", "欧阳"):
         assert marker not in json.dumps(state, ensure_ascii=False)

@@ -1,19 +1,22 @@
 """统计's query: a small year written by hand with a moved clock, whose figures are known
 in advance — counts by month of placement and by category, the on-time and satisfaction
-rates, small counts hidden as None ("fewer than N") and rates over too few not computed —
-and the public guarantee that the figures stand on a signed checkpoint: a request placed
+rates, small counts hidden as None ("fewer than N", listed as `suppressed`), a second
+count of a column hidden to protect a lone small one (listed as `withheld`, never passed
+off as small), rates over too few not computed and over none given as no data — and the
+public guarantee that the figures stand on a signed checkpoint: a request placed
 after it counts only once a new checkpoint is signed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import pytest
 
 from domain.errors import InvalidInputError
+from projections.db import Database
 from projections.public import PublicView
 from projections.public_statistics import (
     CATEGORY_FIELDS,
@@ -29,14 +32,19 @@ from tests.conftest import Org, Prepared, Staff, member_draft
 #: requests are in it.
 YEAR = datetime.now(UTC).year + 1
 MAY_31 = date(YEAR, 5, 31)
-ZERO = {
+ZERO: dict[str, Any] = {
     "placed": 0,
     "resolved": 0,
     "done": 0,
     "on_time_rate": None,
     "visited": 0,
     "satisfaction_rate": None,
+    "suppressed": [],
+    "withheld": [],
 }
+#: Every count and rate, each hidden for the same reason.
+EVERY = ["placed", "resolved", "done", "on_time_rate", "visited", "satisfaction_rate"]
+NOTHING = dict.fromkeys(EVERY)
 
 
 def _at(month: int, day: int) -> datetime:
@@ -123,9 +131,10 @@ def test_a_years_figures_by_month_and_category(written: Written) -> None:
     # January, February and May: nothing placed, 0 (not hidden), and no rate.
     for empty in (1, 2, 5):
         assert _month(figures.months, empty) == ZERO
-    # March: five placed — hidden too, or the total (7) minus March would give April's
-    # hidden two away; r1, r2, r3 and r5 resolved and done (r4 reopened); r3 late, so
-    # three of four on time; r1, r2, r4 and r5 visited, three of them content.
+    # March: five placed — withheld (not small: hidden to protect April's two, which
+    # the total (7) minus March would give away); r1, r2, r3 and r5 resolved and done
+    # (r4 reopened); r3 late, so three of four on time; r1, r2, r4 and r5 visited,
+    # three of them content.
     assert _month(figures.months, 3) == {
         "placed": None,
         "resolved": 4,
@@ -133,9 +142,12 @@ def test_a_years_figures_by_month_and_category(written: Written) -> None:
         "on_time_rate": 0.75,
         "visited": 4,
         "satisfaction_rate": 0.75,
+        "suppressed": [],
+        "withheld": ["placed"],
     }
-    # April: two placed in this community: fewer than 3, so not shown.
-    assert _month(figures.months, 4) == {**ZERO, "placed": None}
+    # April: two placed in this community: fewer than 3, so not shown; nothing done
+    # or followed up there, so no rate (no data, not hidden).
+    assert _month(figures.months, 4) == {**ZERO, "placed": None, "suppressed": ["placed"]}
     assert figures.total == {
         "placed": 7,
         "resolved": 4,
@@ -143,25 +155,22 @@ def test_a_years_figures_by_month_and_category(written: Written) -> None:
         "on_time_rate": 0.75,
         "visited": 4,
         "satisfaction_rate": 0.75,
+        "suppressed": [],
+        "withheld": [],
     }
-    # One request about care: every count hidden, no rate over one request; and so the
-    # environment's (the only other category with requests) are hidden with it, or the
-    # total minus the environment would give care's away.
+    # One request about care: every count suppressed, no rate over one request; and so
+    # the environment's (the only other category with requests: 6, 3, 3 and 3) are
+    # withheld, rates with them, or the total minus the environment would give care's
+    # away.
     assert _category(figures.categories, "environment") == {
-        "placed": None,
-        "resolved": None,
-        "done": None,
-        "on_time_rate": None,
-        "visited": None,
-        "satisfaction_rate": None,
+        **NOTHING,
+        "suppressed": [],
+        "withheld": EVERY,
     }
     assert _category(figures.categories, "care") == {
-        "placed": None,
-        "resolved": None,
-        "done": None,
-        "on_time_rate": None,
-        "visited": None,
-        "satisfaction_rate": None,
+        **NOTHING,
+        "suppressed": EVERY,
+        "withheld": [],
     }
     codes = [c["code"] for c in system.requests.categories()]
     assert [c["category"] for c in figures.categories] == codes
@@ -186,6 +195,8 @@ def test_all_communities_and_the_threshold(written: Written) -> None:
         "on_time_rate": 0.6667,
         "visited": 3,
         "satisfaction_rate": 0.6667,
+        "suppressed": [],
+        "withheld": [],
     }
     assert _month(raw.months, 3)["placed"] == 5
     assert _category(raw.categories, "care") == {
@@ -195,6 +206,8 @@ def test_all_communities_and_the_threshold(written: Written) -> None:
         "on_time_rate": 1.0,
         "visited": 1,
         "satisfaction_rate": 1.0,
+        "suppressed": [],
+        "withheld": [],
     }
     # Without a last day the whole year has a row a month; a later year has none yet.
     assert len(raw.months) == 12
@@ -212,6 +225,85 @@ def test_no_hidden_count_can_be_worked_out_by_subtraction(written: Written) -> N
             for column in ("placed", "resolved", "done", "visited"):
                 hidden = [row for row in table if row[column] is None]
                 assert len(hidden) != 1 or figures.total[column] is None, (column, table)
+
+
+def test_every_hidden_figure_says_truly_why(written: Written) -> None:
+    """A None figure is listed as `suppressed` (a count under the threshold, or a rate
+    over fewer than it), as `withheld` (a count of at least the threshold hidden beside a
+    lone suppressed one in its column: the smallest other non-zero, or a rate with it),
+    or in neither (a rate over nothing); every shown figure is the true one."""
+    system, n = written.system, 3
+    for community in (written.org.community, None):
+        for through in (MAY_31, None):
+            shown = _view(system).year(YEAR, community_id=community, through=through)
+            raw = _view(system, min_count=1).year(YEAR, community_id=community, through=through)
+            tables = [
+                (shown.months, raw.months),
+                (shown.categories, raw.categories),
+                ([shown.total], [raw.total]),
+            ]
+            for rows, truth in tables:
+                for row, true in zip(rows, truth, strict=True):
+                    assert not set(row["suppressed"]) & set(row["withheld"]), row
+                    for field in EVERY:
+                        base = {"on_time_rate": "done", "satisfaction_rate": "visited"}.get(
+                            field, field
+                        )
+                        if row[field] is not None:
+                            assert row[field] == true[field], (field, row)
+                            assert field not in row["suppressed"] + row["withheld"]
+                        elif field in row["suppressed"]:
+                            assert 0 < true[base] < n, (field, row, true)
+                        elif field in row["withheld"]:
+                            assert true[base] >= n, (field, row, true)
+                            lone = [r for r in rows if base in r["suppressed"]]
+                            assert len(lone) == 1, (field, rows)
+                            others = [
+                                t[base]
+                                for r, t in zip(rows, truth, strict=True)
+                                if r is not lone[0]
+                            ]
+                            assert true[base] == min(v for v in others if v > 0)
+                        else:
+                            assert field != base and true[base] == 0, (field, row, true)
+
+
+def test_the_second_count_hidden_is_the_smallest_other_non_zero_one() -> None:
+    """The complementary choice on tables made up here: the smallest non-zero other
+    count of the column (the first of equals), not a 0; none where two counts are
+    already suppressed, or where the lone one has no non-zero neighbour."""
+    view = PublicStatisticsView(cast(Database, None), lambda _: None, UTC, 3)
+
+    def row(placed: int, done: int = 0, on_time: int = 0) -> dict[str, int]:
+        return {
+            "placed": placed,
+            "resolved": 0,
+            "done": done,
+            "on_time": on_time,
+            "visited": 0,
+            "content": 0,
+        }
+
+    found = view._protected([row(0), row(9), row(2), row(4, 4, 4), row(4), row(12, 1)])
+    assert [r["placed"] for r in found] == [0, 9, None, None, 4, 12]
+    assert [(r["suppressed"], r["withheld"]) for r in found] == [
+        ([], []),
+        ([], []),
+        (["placed"], []),
+        ([], ["placed", "done", "on_time_rate"]),
+        ([], []),
+        (["done", "on_time_rate"], []),
+    ]
+    # The rate of the row whose done count is withheld goes with it (4 of 4 on time).
+    assert found[3]["on_time_rate"] is None and found[3]["done"] is None
+    # Two suppressed: their sum is all the total gives away, nothing else is hidden.
+    two = view._protected([row(1), row(2), row(7)])
+    assert [r["placed"] for r in two] == [None, None, 7]
+    assert [r["withheld"] for r in two] == [[], [], []]
+    # Alone in its column with nothing beside it: the total is hidden too (it is small).
+    alone = view._protected([row(0), row(2)])
+    assert [r["withheld"] for r in alone] == [[], []]
+    assert view._protected([row(2)])[0]["suppressed"] == ["placed"]
 
 
 def test_the_years_with_requests_and_a_bad_year(written: Written) -> None:

@@ -1,6 +1,8 @@
 """The server-side SVG charts: valid XML, accessible (role, title, desc), one bar per
-value of each series, hidden values drawn hatched (never as 0), missing ones marked,
-text escaped, and a drawing that scales (a viewBox)."""
+value of each series; hidden values drawn hatched (a count up to the threshold, a rate
+as a short labelled marker, never as a value), withheld ones dotted and labelled, missing
+ones a dash, none of them as 0; the legend showing each as it is drawn; text escaped;
+and a drawing that scales (a viewBox)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from web.charts import ChartText, Scale, Series, bar_chart
+from web.charts import MARK, ChartText, Scale, Series, bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 TEXT = ChartText(
@@ -18,6 +20,8 @@ TEXT = ChartText(
     y_axis="件数",
     hidden="少于 3，不显示",
     no_data="无数据",
+    withheld="* 不公开",
+    hidden_mark="<3",
 )
 MONTHS = ["1月", "2月", "3月", "4月", "5月"]
 
@@ -84,17 +88,74 @@ def test_one_bar_per_value_and_hidden_ones_hatched() -> None:
 
 def test_missing_rates_and_hidden_rates() -> None:
     rates = Series(
-        "on_time_rate", "按时办结率", "#1a7f37", [None, 0.5, None, 1.0], [False, False, True]
+        "on_time_rate",
+        "按时办结率",
+        "#1a7f37",
+        [None, 0.5, None, 1.0, None],
+        hidden=[False, False, True],
+        withheld=[False] * 4 + [True],
     )
-    root = _parse(bar_chart("c2", MONTHS[:4], [rates], TEXT, Scale.percent()))
+    root = _parse(bar_chart("c2", MONTHS, [rates], TEXT, Scale.percent()))
     bars = _bars(root)
-    assert [b.get("class") for b in bars] == ["bar no-data", "bar", "bar suppressed", "bar"]
+    assert [b.get("class") for b in bars] == [
+        "bar no-data",
+        "bar",
+        "bar suppressed",
+        "bar",
+        "bar withheld",
+    ]
     words = [t.text for t in root.iter(f"{SVG}text")]
-    assert {"0%", "50%", "100%", "无数据", "少于 3，不显示"} <= set(words)
+    assert {"0%", "50%", "100%", "无数据", "少于 3，不显示", "* 不公开"} <= set(words)
     full, half = float(bars[3].get("height") or 0), float(bars[1].get("height") or 0)
     assert half == pytest.approx(full / 2, rel=0.01)
-    # A hidden rate could be anything: the hatched bar spans the whole scale.
-    assert float(bars[2].get("height") or 0) == pytest.approx(full, rel=0.01)
+    # A hidden rate could be anything from 0 to 100 %: not a bar of any height, but a
+    # short hatched marker at the base (well under the smallest tick) with its label.
+    hidden, withheld = bars[2], bars[4]
+    for marker in (hidden, withheld):
+        assert float(marker.get("height") or 0) == MARK < full / 8
+        assert marker.get("data-value") is None
+        assert float(marker.get("y") or 0) + MARK == pytest.approx(
+            float(bars[3].get("y") or 0) + full
+        )
+    assert hidden.get("fill") == "url(#c2-hatch)" and hidden.get("stroke-dasharray")
+    assert hidden.findtext(f"{SVG}title", "").endswith("少于 3，不显示")
+    # Withheld: dotted, a solid outline, its own words.
+    assert withheld.get("fill") == "url(#c2-dots)" and withheld.get("stroke-dasharray") is None
+    assert withheld.findtext(f"{SVG}title", "").endswith("* 不公开")
+    marks = [t for t in root.iter(f"{SVG}text") if t.get("class") == "mark"]
+    assert [m.text for m in marks] == ["<3", "*"]
+    centre = float(hidden.get("x") or 0) + float(hidden.get("width") or 0) / 2
+    assert float(marks[0].get("x") or 0) == pytest.approx(centre, abs=0.2)
+    assert float(marks[0].get("y") or 0) < float(hidden.get("y") or 0)
+
+
+def test_the_legend_shows_each_kind_as_it_is_drawn() -> None:
+    placed = Series(
+        "placed",
+        "受理",
+        "#b3261e",
+        [5, None, None, 0, 7],
+        hidden=[False, True],
+        withheld=[False, False, True],
+    )
+    root = _parse(bar_chart("c5", MONTHS, [placed], TEXT, Scale.counts([7], 3)))
+    legend = root.find(f".//{SVG}g[@class='legend']")
+    assert legend is not None
+    swatches = {
+        t.text: r for r, t in zip(legend.iter(f"{SVG}rect"), legend.iter(f"{SVG}text"), strict=True)
+    }
+    assert list(swatches) == ["受理", "少于 3，不显示", "* 不公开"]  # no "no data" here
+    bars = _bars(root)
+    for kind, bar in (("少于 3，不显示", bars[1]), ("* 不公开", bars[2])):
+        for look in ("fill", "stroke", "stroke-dasharray"):
+            assert swatches[kind].get(look) == bar.get(look), (kind, look)
+    # A withheld count is not small: it is not drawn up to the threshold like a hidden
+    # one, but as the short marker at the base, labelled "*".
+    assert float(bars[1].get("height") or 0) > MARK
+    assert float(bars[2].get("height") or 0) == MARK
+    assert bars[2].get("class") == "bar withheld"
+    # 0 is its own colour's thin bar.
+    assert bars[3].get("fill") == "#b3261e" and float(bars[3].get("height") or 0) < 2
 
 
 def test_text_is_escaped_and_bad_input_refused() -> None:
@@ -124,3 +185,4 @@ def test_count_scales_end_on_a_round_number(largest: int, top: int, step: int) -
     scale = Scale.counts([largest, None], 3)
     assert scale.top == top and scale.hidden_to == 3
     assert list(scale.ticks) == [step * i for i in range(top // step + 1)]
+    assert Scale.percent().hidden_to is None  # a hidden rate is a marker, not a bar

@@ -246,21 +246,22 @@ def test_bad_input_is_named_and_an_unpublished_item_is_not_found(
 ) -> None:
     page = client.get("/claims/wishes?community=nope")
     assert page.status_code == 422
-    assert "community" in _main(page.text) and "nope" not in _main(page.text)
+    assert 'data-field="community"' in _main(page.text) and "nope" not in _main(page.text)
     feed = client.get("/claims/needs.json?community=nope")
     assert feed.status_code == 422 and feed.json()["field"] == "community"
     page = client.get("/en/claims/needs?page=abc")
     assert page.status_code == 422
-    assert "“page”" in _main(page.text) and "abc" not in _main(page.text)
+    assert "“Page”" in _main(page.text) and "abc" not in _main(page.text)
     for query, field in (("page=0", "page"), ("per_page=1000", "per_page"), ("page=-1", "page")):
         feed = client.get(f"/claims/wishes.json?{query}")
         assert feed.status_code == 422 and feed.json()["field"] == field
         assert "1000" not in feed.text and "-1" not in feed.text
 
+    # A malformed id in the path names no page.
     bad = client.get("/claims/wishes/not-a-wish")
-    assert bad.status_code == 422
-    assert "wish_id" in _main(bad.text) and "not-a-wish" not in _main(bad.text)
-    assert client.get("/claims/needs/not-a-need.json").json()["field"] == "need_id"
+    assert bad.status_code == 404
+    assert "not-a-wish" not in _main(bad.text)
+    assert client.get("/claims/needs/not-a-need.json").status_code == 404
     missing = client.get(f"/en/claims/wishes/{uuid4()}")
     assert missing.status_code == 404 and "There is no such page or record." in missing.text
     assert client.get(f"/claims/needs/{uuid4()}.json").status_code == 404

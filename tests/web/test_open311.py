@@ -400,3 +400,11 @@ def test_a_browser_reads_the_published_requests(
     shown = json.loads(desktop.locator("pre").first.inner_text())
     assert shown["endpoints"][0]["url"] == live_url + BASE
     desktop.screenshot(path=shots / "open311-discovery-zh-desktop.png", full_page=True)
+
+
+def test_the_next_page_keeps_the_language_asked_for(client: TestClient) -> None:
+    """`lang` is a parameter like any other: the links to the neighbouring pages keep it."""
+    for fmt in ("json", "xml"):
+        answer = client.get(f"{BASE}/requests.{fmt}?lang=en&page_size=2")
+        assert answer.status_code == 200, answer.text
+        assert "lang=en" in answer.headers["link"] and 'rel="next"' in answer.headers["link"]

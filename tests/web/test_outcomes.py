@@ -83,7 +83,9 @@ def test_the_outcome_feeds_page_through_the_ledger(client: TestClient, site_syst
 
 def test_bad_filters_are_named_and_change_nothing(client: TestClient) -> None:
     page = client.get("/outcomes?month=March")
-    assert page.status_code == 422 and "month" in page.text
+    assert page.status_code == 422 and 'data-field="month"' in page.text
+    assert "“月份”填写有误" in page.text  # named as the page names it, in its language
+    assert client.get("/outcomes?month=2026-3").status_code == 200  # typed without a picker
     feed = client.get("/outcomes.json?per_page=1000")
     assert feed.status_code == 422 and feed.json()["field"] == "per_page"
     assert client.get("/outcomes/not-a-request").status_code in (404, 422)

@@ -6,6 +6,8 @@ the next one; nothing personal reaches a page or a file."""
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 import subprocess
 import sys
@@ -15,12 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from domain.dto import RequestDraft
+from domain.requests import ReceiptCode
 from projections.public_receipts import MILESTONES, PublicReceipts
 from projections.requests import board
 from projections.system import System
@@ -225,7 +229,11 @@ def test_the_proof_download_verifies_with_the_stand_alone_verifier(
     )
     proof = answer.json()
     assert proof["kind"] == "inclusion" and proof["checkpoint"] == latest
-    assert proof["leaf"]["id"] == str(item["outcome_id"]) and proof["leaf"]["version"] == 1
+    # The receipt's own event: the code and the request's id, nothing of the request.
+    assert proof["leaf"]["id"] == str(ReceiptCode.id_for(code)) and proof["leaf"]["version"] == 1
+    assert proof["leaf"]["topic"].endswith("ReceiptCode.Issued")
+    state = json.loads(base64.b64decode(proof["leaf"]["state"]))
+    assert state["request_id"]["_data_"] == UUID(str(item["outcome_id"])).hex
     saved = tmp_path / f"yimai-proof-{code}.json"
     saved.write_bytes(answer.content)
     key = tmp_path / "yimai.pub"

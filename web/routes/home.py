@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from web.render import public_of, render, system_of
 
@@ -27,3 +27,9 @@ def home_page(request: Request) -> HTMLResponse:
 def feeds_page(request: Request) -> HTMLResponse:
     """Every feed the site offers, for whoever builds on it."""
     return render(request, "feeds.html")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> RedirectResponse:
+    """Browsers ask for /favicon.ico whatever the page says: the site's icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)

@@ -42,9 +42,13 @@ def _uuid(field: str, value: str | None) -> UUID | None:
 def _month(value: str | None) -> str | None:
     if not value:
         return None
-    if len(value) != 7 or value[4] != "-" or not (value[:4] + value[5:]).isdigit():
+    # Browsers without a month picker leave the typing to the resident: 2026-3 will do.
+    year, dash, month = value.strip().partition("-")
+    if not (
+        dash and len(year) == 4 and year.isdigit() and month.isdigit() and 1 <= len(month) <= 2
+    ):
         raise InvalidInputError("month", "looks like 2026-03")
-    return value
+    return f"{year}-{int(month):02d}"
 
 
 def _ledger(
@@ -56,6 +60,8 @@ def _ledger(
     per_page: int | None,
 ) -> tuple[list[dict[str, Any]], Pager]:
     number, size = page_number(page), per_page_number(per_page)
+    if category and category not in {c["code"] for c in public_of(request).categories()}:
+        raise InvalidInputError("category", "is not one of the listed categories")
     found = system_of(request).requests.public_ledger(
         community_id=_uuid("community", community),
         category=category or None,

@@ -1,5 +1,15 @@
 """统计: a year's requests month by month and by category, computed as of the latest
-signed checkpoint, as charts with the same numbers in tables, and as JSON and CSV."""
+signed checkpoint, as charts with the same numbers in tables, and as JSON and CSV.
+
+A hidden figure is shown for what it is (see `projections.public_statistics`): under the
+threshold ("fewer than N"; its field listed in the row's `suppressed`), withheld to
+protect a smaller count beside it ("withheld"; listed in `withheld`), or a rate over
+nothing ("—"; in neither list). The JSON gives each row's two lists as lists; the CSV
+(one row a month, then the year's total, then one a category, told apart by its `table`
+column: `month`, `total`, `category`) gives them as the field names separated by spaces.
+
+A year that is well formed but has no statistics is a page of its own (404) listing the
+years that have them; a malformed one is refused (422)."""
 
 from __future__ import annotations
 
@@ -13,9 +23,24 @@ from markupsafe import Markup
 
 from domain.errors import InvalidInputError
 from projections.public import Basis
-from projections.public_statistics import MONTH_FIELDS, PublicStatisticsView, YearFigures
+from projections.public_statistics import (
+    FIGURE_FIELDS,
+    SUPPRESSED,
+    WITHHELD,
+    PublicStatisticsView,
+    YearFigures,
+)
 from web.charts import ChartText, Scale, Series, bar_chart
-from web.render import basis_dict, csv_feed, json_feed, lang_of, public_of, render, system_of
+from web.render import (
+    basis_dict,
+    csv_feed,
+    json_feed,
+    lang_of,
+    public_of,
+    render,
+    system_of,
+    url_in,
+)
 from web.text import text
 
 router = APIRouter()
@@ -30,6 +55,21 @@ COLOURS = {
     "on_time_rate": "#1a7f37",
     "satisfaction_rate": "#8250df",
 }
+
+
+#: The CSV's columns: which table a row is of, what it is of, then its figures.
+CSV_FIELDS = ("table", "month", "category", "name_zh", "name_en", *FIGURE_FIELDS)
+
+
+class NoSuchYear(Exception):
+    """A well-formed year with no statistics as of the basis."""
+
+    def __init__(self, year: int, basis: Basis, years: list[int], community: str) -> None:
+        super().__init__(year)
+        self.year = year
+        self.basis = basis
+        self.years = years
+        self.community = community
 
 
 @dataclass(frozen=True)
@@ -57,15 +97,13 @@ def _community(value: str | None, communities: list[dict[str, Any]]) -> UUID | N
     return ident
 
 
-def _year(value: str | None, default: int, years: list[int] | None) -> int:
+def _year(value: str | None, default: int) -> int:
+    """The year asked for (a malformed one is refused), or `default`."""
     if not value:
         return default
     if len(value) != 4 or not value.isdigit():
         raise InvalidInputError("year", "must be a year like 2026")
-    year = int(value)
-    if years is not None and year not in years:
-        raise InvalidInputError("year", "is not one of the listed years")
-    return year
+    return int(value)
 
 
 def _found(request: Request, year: str | None, community: str | None) -> Found:
@@ -73,15 +111,42 @@ def _found(request: Request, year: str | None, community: str | None) -> Found:
     communities = [p for p in public.places() if p["level"] == "community"]
     community_id = _community(community, communities)
     today = system.app.today()
+    chosen = _year(year, today.year)
     basis = public.basis()
     if basis is None:
-        chosen = _year(year, today.year, None)
         return Found(None, None, chosen, [today.year], community or "", communities)
     view = public.at(PublicStatisticsView.of(system), basis)
     years = sorted({*view.years(), today.year}, reverse=True)
-    chosen = _year(year, today.year, years)
+    if chosen not in years:
+        raise NoSuchYear(chosen, basis, years, community or "")
     figures = view.year(chosen, community_id=community_id, through=today)
     return Found(basis, figures, chosen, years, community or "", communities)
+
+
+def _no_such_year_page(request: Request, error: NoSuchYear) -> HTMLResponse:
+    lang = lang_of(request)
+    return render(
+        request,
+        "statistics/missing.html",
+        status_code=404,
+        keep_query=False,
+        heading=text("statistics.missing_title", lang, year=error.year),
+        message=text("statistics.missing", lang, year=error.year),
+        links=[
+            (y, url_in(lang, "/statistics", year=y, community=error.community)) for y in error.years
+        ],
+        basis=error.basis,
+    )
+
+
+def _no_such_year_feed(error: NoSuchYear) -> JSONResponse:
+    body = {
+        "detail": f"year: no statistics for {error.year} as of the checkpoint",
+        "field": "year",
+        "years": error.years,
+        "basis": basis_dict(error.basis),
+    }
+    return JSONResponse(body, status_code=404)
 
 
 def _month_labels(lang: str, figures: YearFigures) -> tuple[list[str], list[str]]:
@@ -105,37 +170,32 @@ def _charts(lang: str, figures: YearFigures) -> dict[str, Markup]:
     short, long = _month_labels(lang, figures)
     period = text("statistics.period", lang, year=figures.year, first=short[0], last=short[-1])
 
-    def words(title: str, desc: str, axis: str) -> ChartText:
+    def words(title: str, desc: str, axis: str, *, rates: bool = False) -> ChartText:
+        # A hidden count is a bar up to N; a hidden rate a marker labelled "<N".
+        hidden = "statistics.rate_hidden_legend" if rates else "statistics.hidden"
         return ChartText(
             title=text(title, lang),
             desc=text(desc, lang, period=period, n=n),
             x_axis=text("statistics.axis_month", lang),
             y_axis=text(axis, lang),
-            hidden=text("statistics.hidden", lang, n=n),
+            hidden=text(hidden, lang, n=n),
             no_data=text("statistics.no_data", lang),
+            withheld=text("statistics.withheld_legend", lang),
+            hidden_mark=text("statistics.hidden_mark", lang, n=n),
+            withheld_mark="*",
         )
 
-    def counts(field: str) -> Series:
-        values = [m[field] for m in months]
-        return Series(
-            field,
-            text(f"statistics.{field}", lang),
-            COLOURS[field],
-            values,
-            [v is None for v in values],
-        )
-
-    def rates(field: str, base: str) -> Series:
-        # A rate is hidden when its base is under the threshold, not when it is 0.
+    def series(field: str) -> Series:
         return Series(
             field,
             text(f"statistics.{field}", lang),
             COLOURS[field],
             [m[field] for m in months],
-            [m[field] is None and m[base] != 0 for m in months],
+            hidden=[field in m[SUPPRESSED] for m in months],
+            withheld=[field in m[WITHHELD] for m in months],
         )
 
-    placed, resolved = counts("placed"), counts("resolved")
+    placed, resolved = series("placed"), series("resolved")
     return {
         "requests": bar_chart(
             "chart-requests",
@@ -148,19 +208,25 @@ def _charts(lang: str, figures: YearFigures) -> dict[str, Markup]:
         "on_time": bar_chart(
             "chart-on-time",
             short,
-            [rates("on_time_rate", "done")],
-            words("statistics.chart_on_time", "statistics.desc_on_time", "statistics.axis_rate"),
+            [series("on_time_rate")],
+            words(
+                "statistics.chart_on_time",
+                "statistics.desc_on_time",
+                "statistics.axis_rate",
+                rates=True,
+            ),
             Scale.percent(),
             names=long,
         ),
         "satisfaction": bar_chart(
             "chart-satisfaction",
             short,
-            [rates("satisfaction_rate", "visited")],
+            [series("satisfaction_rate")],
             words(
                 "statistics.chart_satisfaction",
                 "statistics.desc_satisfaction",
                 "statistics.axis_rate",
+                rates=True,
             ),
             Scale.percent(),
             names=long,
@@ -172,7 +238,10 @@ def _charts(lang: str, figures: YearFigures) -> dict[str, Markup]:
 def statistics_page(
     request: Request, year: YearQuery = None, community: CommunityQuery = None
 ) -> HTMLResponse:
-    found = _found(request, year, community)
+    try:
+        found = _found(request, year, community)
+    except NoSuchYear as error:
+        return _no_such_year_page(request, error)
     lang = lang_of(request)
     figures = found.figures
     month_names = _month_labels(lang, figures)[1] if figures else []
@@ -195,7 +264,10 @@ def statistics_page(
 def statistics_json(
     request: Request, year: YearQuery = None, community: CommunityQuery = None
 ) -> JSONResponse:
-    found = _found(request, year, community)
+    try:
+        found = _found(request, year, community)
+    except NoSuchYear as error:
+        return _no_such_year_feed(error)
     figures = found.figures
     return json_feed(
         request,
@@ -214,6 +286,29 @@ def statistics_json(
 def statistics_csv(
     request: Request, year: YearQuery = None, community: CommunityQuery = None
 ) -> Response:
-    found = _found(request, year, community)
-    rows = found.figures.months if found.figures else []
-    return csv_feed(rows, MONTH_FIELDS, f"statistics-{found.year}.csv")
+    try:
+        found = _found(request, year, community)
+    except NoSuchYear as error:
+        return _no_such_year_feed(error)
+    return csv_feed(_csv_rows(found.figures), CSV_FIELDS, f"statistics-{found.year}.csv")
+
+
+def _csv_rows(figures: YearFigures | None) -> list[dict[str, Any]]:
+    """What the page shows, a row each: the months, the year's total, the categories;
+    a row's hidden fields as their names separated by spaces."""
+    if figures is None:
+        return []
+    tables = [
+        *(("month", row) for row in figures.months),
+        ("total", figures.total),
+        *(("category", row) for row in figures.categories),
+    ]
+    return [
+        {
+            **row,
+            "table": table,
+            SUPPRESSED: " ".join(row[SUPPRESSED]),
+            WITHHELD: " ".join(row[WITHHELD]),
+        }
+        for table, row in tables
+    ]

@@ -139,8 +139,12 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "checkpoints.step_run": ("运行核验", "Run the check"),
     "checkpoints.step_run_text": (
-        "把脚本、公钥和证明文件放在同一个文件夹里，在那里运行：",
-        "Put the script, the key and the proof file in one folder and run there:",
+        "把脚本、公钥和证明文件放在同一个文件夹里，在那里运行下面的命令（把文件名换成您下载的"
+        "证明文件的名字，例如回执 K7Q-4MZ2 的是 yimai-proof-K7Q-4MZ2.json；Windows 上把 python3 "
+        "换成 python）：",
+        "Put the script, the key and the proof file in one folder and run this there (with "
+        "the name of the proof file you downloaded: for receipt K7Q-4MZ2 it is "
+        "yimai-proof-K7Q-4MZ2.json; on Windows, python instead of python3):",
     ),
     "checkpoints.step_run_pinned": (
         "更稳妥的做法是同时给出公钥（或它的编号），脚本就会拒绝用其他密钥签署的文件：",

@@ -87,6 +87,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "Signed checkpoints: proof the ledger was not altered",
     ),
     "home.latest": ("最新公开", "Latest published"),
+    "home.checkpoint": (
+        "账本最新的签名检查点是 #{size}，签署于 {made_at}。",
+        "The ledger's latest signed checkpoint is #{size}, signed {made_at}.",
+    ),
     "feeds.title": ("数据接口", "Data feeds"),
     "feeds.lead": (
         "本站每个列表都可以下载为 JSON 或 CSV，供媒体、研究者和其他应用使用；"
@@ -114,4 +118,49 @@ TEXT: dict[str, tuple[str, str]] = {
         "X-Total-Count. .xml is offered too.",
     ),
     "feeds.seal": ("检查点与公钥", "Checkpoints and the public key"),
+    # What an input is called on a page, by the name the code gives it.
+    "fieldname.month": ("月份", "Month"),
+    "fieldname.page": ("页码", "Page"),
+    "fieldname.per_page": ("每页条数", "Rows a page"),
+    "fieldname.community": ("社区", "Community"),
+    "fieldname.branch": ("网格党支部", "Grid branch"),
+    "fieldname.category": ("类别", "Category"),
+    "fieldname.year": ("年度", "Year"),
+    "fieldname.quarter": ("季度", "Quarter"),
+    "fieldname.code": ("回执编号", "Receipt code"),
+    "fieldname.tree_size": ("检查点", "Checkpoint"),
+    "fieldname.m": ("起点检查点", "First checkpoint"),
+    "fieldname.n": ("终点检查点", "Second checkpoint"),
+    # Why an input was refused, by the words the code gives (English as it stands).
+    "reason.looks like 2026-03": ("应为 2026-03 这样的年月", "looks like 2026-03"),
+    "reason.must look like 2026-03": ("应为 2026-03 这样的年月", "must look like 2026-03"),
+    "reason.looks like K7Q-4MZ2": ("应为 K7Q-4MZ2 这样的编号", "looks like K7Q-4MZ2"),
+    "reason.is required": ("不能为空", "is required"),
+    "reason.is not one of the listed communities": (
+        "不是列出的社区之一",
+        "is not one of the listed communities",
+    ),
+    "reason.is not one of the listed places": (
+        "不是列出的地点之一",
+        "is not one of the listed places",
+    ),
+    "reason.is not one of the listed years": (
+        "不是列出的年度之一",
+        "is not one of the listed years",
+    ),
+    "reason.must be a page number from 1": ("应为从 1 开始的页码", "must be a page number from 1"),
+    "reason.must be from 1 to 100": ("应在 1 到 100 之间", "must be from 1 to 100"),
+    "reason.must be 1, 2, 3 or 4": ("应为 1、2、3 或 4", "must be 1, 2, 3 or 4"),
+    "reason.must be a year like 2026": ("应为 2026 这样的年份", "must be a year like 2026"),
+    "reason.must be a year such as 2025": ("应为 2025 这样的年份", "must be a year such as 2025"),
+    "reason.must be in the years 1900–2999": (
+        "应在 1900–2999 年之间",
+        "must be in the years 1900–2999",
+    ),
+    "reason.must be a whole number": ("应为整数", "must be a whole number"),
+    "reason.is not one of the listed categories": (
+        "不是列出的类别之一",
+        "is not one of the listed categories",
+    ),
+    "error.invalid_plain": ("“{field}”填写有误。", "“{field}” is not right."),
 }

@@ -3,10 +3,12 @@
 TEXT: dict[str, tuple[str, str]] = {
     "outcomes.title": ("公开晒单", "Published outcomes"),
     "outcomes.lead": (
-        "居民反映的问题办理完毕、回访后，经社区审核公开办理结果。",
-        "Once a resident's request is resolved and followed up, the community publishes "
-        "the approved outcome.",
+        "居民反映的问题办理完毕后，经社区审核公开办理结果；回访过的，附居民的满意度。",
+        "Once a resident's request is resolved, the community publishes the approved "
+        "outcome, with the resident's satisfaction where they were followed up.",
     ),
+    "outcomes.past_end": ("这一页没有记录。", "There is nothing on this page."),
+    "outcomes.first_page": ("回到第一页", "Back to the first page"),
     "outcomes.status": ("状态", "Status"),
     "outcomes.placed": ("受理日期", "Placed"),
     "outcomes.resolved": ("办结日期", "Resolved"),

@@ -16,10 +16,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "rankings.points": ("积分", "Points"),
     "rankings.stars": ("星数", "Stars"),
     "rankings.level": ("星级", "Star level"),
-    "rankings.level_value": ("{level} 星级", "level {level}"),
-    "rankings.level_more": ("{level} 星级（{stars} 星）", "level {level} ({stars} stars)"),
+    "rankings.level_value": ("{level} 星级", "{level}"),
+    "rankings.level_more": ("{level} 星级（{stars} 星）", "{level} ({stars} stars)"),
     "rankings.total": ("共 {total} 名党员", "{total} members"),
-    "rankings.state_window": ("公示中", "In publicity"),
+    "rankings.state_window": ("公示中", "Publicity window"),
     "rankings.state_window_ended": ("公示期已结束", "Publicity over"),
     "rankings.state_final": ("已确定", "Final"),
     "rankings.window": (

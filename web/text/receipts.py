@@ -52,9 +52,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "receipts.outcome": ("查看公开的办理结果", "Read the published outcome"),
     "receipts.proof_title": ("存证证明", "Proof of record"),
     "receipts.proof_explains": (
-        "证明文件可以证明：您的诉求于 {day} 记入经签名的账本，此后未被改动。",
-        "The proof shows that your request was recorded in the signed ledger on {day} "
-        "and has not been altered since.",
+        "证明文件可以证明：回执 {code} 于 {day} 记入经签名的账本，此后未被改动。"
+        "文件里只有回执编号、工单编号、登记时间和登记的工作人员账号，不含诉求内容和反映人。",
+        "The proof shows that receipt {code} was recorded in the signed ledger on {day} and "
+        "has not been altered since. It holds only the receipt code, the request's number, "
+        "when it was recorded and the staff account that recorded it: nothing of what the "
+        "request says or who made it.",
     ),
     "receipts.proof_covered": (
         "它由检查点 #{size}（签署于 {made_at}）覆盖。",

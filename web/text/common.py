@@ -36,7 +36,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "field.community": ("社区", "Community"),
     "field.branch": ("网格党支部", "Grid branch"),
     "field.category": ("类别", "Category"),
-    "field.month": ("月份", "Month"),
     "field.year": ("年度", "Year"),
     "field.quarter": ("季度", "Quarter"),
     "value.yes": ("是", "Yes"),

@@ -11,6 +11,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "outcomes.first_page": ("回到第一页", "Back to the first page"),
     "outcomes.status": ("状态", "Status"),
     "outcomes.placed": ("受理日期", "Placed"),
+    "outcomes.month_placed": ("受理月份", "Month placed"),
     "outcomes.resolved": ("办结日期", "Resolved"),
     "outcomes.published": ("公开日期", "Published"),
     "outcomes.on_time": ("按时办结", "On time"),

@@ -29,12 +29,14 @@ sys.path.insert(0, str(ROOT))
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
+import sqlalchemy as sa  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.responses import HTMLResponse  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from cli.demo import load_demo  # noqa: E402
 from projections.config import Settings  # noqa: E402
+from projections.requests import board  # noqa: E402
 from projections.system import open_system  # noqa: E402
 from web.site import LanguagePrefix, create_server  # noqa: E402
 
@@ -112,7 +114,13 @@ def main() -> None:
 
         bare_client = TestClient(LanguagePrefix(bare_app))
         base = statistics.median(timings(bare_client, "/", args.rounds * 5))
-        kinds = crawl(site, ["/", "/en/"], args.most)
+        # Receipt codes are never listed: look two up as residents do, with their proofs.
+        with system.db.read.connect() as conn:
+            codes = conn.execute(
+                sa.select(board.c.receipt_code).order_by(board.c.placed_at).limit(2)
+            ).scalars()
+            receipts = [f"/receipt/{code}" for code in codes]
+        kinds = crawl(site, ["/", "/en/", *receipts], args.most)
         print(f"{events:,} events; {len(kinds)} kinds of page; {args.rounds} rounds each")
         print(f"bare endpoint: median {base * 1000:.2f} ms")
         print(f"{'page':<52} {'median':>8} {'p95':>8} {'ratio':>7}")

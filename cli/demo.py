@@ -83,6 +83,9 @@ def load_demo(
     app = system.app
     if app.is_initialized():
         raise RuntimeError("the database is not empty; the demo loads only into an empty one")
+    # A new database gets its signing key, as `initialize` gives one: without it nothing
+    # is ever signed, and the public site has no checkpoint to compute from.
+    system.seal.ensure_key()
     real_now = datetime.now(UTC)
     now = now or real_now
     if now > real_now:

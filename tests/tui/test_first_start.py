@@ -45,6 +45,8 @@ def test_an_empty_database_offers_the_demo_and_loading_it_leads_to_login(
             assert "demo-clerk" in shown and "demo-reviewer" in shown
             assert "密码都是 demo" in shown
             assert empty_system.is_initialized()
+            # …with its signing key, so that the log gets signed checkpoints.
+            assert empty_system.seal.public_key_pem().startswith("-----BEGIN PUBLIC KEY")
             # The demo is loaded: neither it nor the admin form can be started again.
             assert setup.check_action("load_demo", ()) is False
             assert setup.check_action("create_admin", ()) is False

@@ -67,7 +67,7 @@ def build_log(system: System, args: argparse.Namespace) -> None:
         posts = set(conn.execute(sa.select(appointments.c.member_id)).scalars())
     today = app.today()
     for i, row in enumerate(link_rows):
-        link = app.repository.get(row.id)
+        link: Any = app.repository.get(row.id)
         with acting_as(cadre.username):
             for k in range(args.contacts):
                 note = NOTES[(i + k) % len(NOTES)]

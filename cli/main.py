@@ -108,6 +108,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure the suite of figures (ratios against baselines run beside them) on the
+    database given with --database, or on a demo built for the run; see bench/README.md."""
+    from bench import suite
+
+    return suite.main_with(args, args.database)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     """Open the terminal UI for the service station."""
     from tui.app import YimaiApp
@@ -505,6 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write here (default: a name from the selection, e.g. evidence-entity-ID.json)",
     )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("bench", help=cmd_bench.__doc__, description=cmd_bench.__doc__)
+    from bench import suite
+
+    suite.add_arguments(p)
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -100,6 +100,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from web.site import create_server
 
+    if args.workers > 1:
+        # Each worker process opens the books itself, from the environment; they follow
+        # the log side by side (the runner and the sealer move by compare-and-set).
+        settings = _settings(args)
+        os.environ["YIMAI_DATABASE_URL"] = settings.database_url
+        uvicorn.run(
+            "web.site:server_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+        )
+        return 0
     system = _open(args, follow=True)
     try:
         uvicorn.run(create_server(system), host=args.host, port=args.port, log_level="info")
@@ -427,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="server processes (default 1; PostgreSQL scales)"
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("tui", help=cmd_tui.__doc__, description=cmd_tui.__doc__)

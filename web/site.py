@@ -129,3 +129,12 @@ def create_server(system: System) -> ASGIApp:
     site = create_site(system)
     site.mount(API_PREFIX, create_app(system))
     return LanguagePrefix(site)
+
+
+def server_from_env() -> ASGIApp:
+    """What each worker of `yimai serve --workers N` serves: the books opened from the
+    environment (YIMAI_DATABASE_URL and the rest), following the log."""
+    from projections.config import Settings
+    from projections.system import open_system
+
+    return create_server(open_system(Settings.from_env(), follow=True))

@@ -438,6 +438,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_demo)
 
+    from cli import generate
+
+    doc = generate.run.__doc__
+    p = sub.add_parser("generate", help=doc, description=doc)
+    generate.add_arguments(p)
+    p.set_defaults(func=generate.run)
+
     p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")

@@ -129,7 +129,7 @@ class Plan:
     requests_per_year: int = REQUESTS_PER_YEAR
     awards_per_member: float = AWARDS_PER_MEMBER
     seed: int = 7
-    batch: int = 500
+    batch: int = 5000
 
     def estimated_events(self) -> int:
         """Roughly how many events this plan makes (measured on small runs)."""

@@ -112,22 +112,35 @@ class _BatchKeys:
         self.store = store
         self.writer = writer
         self.pending: dict[UUID, bytes] = {}
+        #: Keys read from the store during the batch: a key never changes while it
+        #: exists, and one destroyed in the batch leaves this too.
+        self.known: dict[UUID, bytes] = {}
         self._pepper: bytes | None = None
 
+    def _stored(self, subject_id: UUID) -> bytes | None:
+        key = self.known.get(subject_id)
+        if key is None:
+            key = self.store.get_key(subject_id)
+            if key is not None:
+                self.known[subject_id] = key
+        return key
+
     def get_or_create_key(self, subject_id: UUID) -> bytes:
-        key = self.pending.get(subject_id) or self.store.get_key(subject_id)
+        key = self.pending.get(subject_id) or self._stored(subject_id)
         if key is not None:
             return key
         if self.writer is None:
-            return self.store.get_or_create_key(subject_id)
+            key = self.known[subject_id] = self.store.get_or_create_key(subject_id)
+            return key
         key = self.pending[subject_id] = AESGCM.generate_key(bit_length=256)
         return key
 
     def get_key(self, subject_id: UUID) -> bytes | None:
-        return self.pending.get(subject_id) or self.store.get_key(subject_id)
+        return self.pending.get(subject_id) or self._stored(subject_id)
 
     def destroy_key(self, subject_id: UUID) -> None:
         self.pending.pop(subject_id, None)
+        self.known.pop(subject_id, None)
         self.store.destroy_key(subject_id)
 
     def pepper(self) -> bytes:

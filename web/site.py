@@ -55,8 +55,20 @@ class LanguagePrefix:
             if scope["path"] == API_PREFIX or scope["path"].startswith(API_PREFIX + "/"):
                 await self.app(scope, receive, send)  # the API sets its own headers
                 return
+            # HEAD is GET without the body (link checkers and `curl -I` ask it).
+            head = scope["method"] == "HEAD"
+            if head:
+                scope = {**scope, "method": "GET"}
+
+            ended = False
 
             async def send_with_headers(message: Any) -> None:
+                nonlocal ended
+                if head and message["type"] == "http.response.body":
+                    if ended:  # the body's later parts: nothing more to send
+                        return
+                    ended = True
+                    message = {"type": "http.response.body", "body": b"", "more_body": False}
                 if message["type"] == "http.response.start":
                     headers = list(message.get("headers", []))
                     present = {k.decode().lower() for k, _ in headers}

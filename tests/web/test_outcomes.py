@@ -91,3 +91,12 @@ def test_bad_filters_are_named_and_change_nothing(client: TestClient) -> None:
     assert client.get("/outcomes/not-a-request").status_code in (404, 422)
     missing = client.get("/en/outcomes/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404 and "There is no such page or record." in missing.text
+
+
+def test_head_is_get_without_the_body(client: TestClient) -> None:
+    """Link checkers and `curl -I` ask HEAD: the same status and headers, no body."""
+    for path in ("/", "/en/outcomes", "/outcomes.csv", "/static/site.css"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/outcomes/00000000-0000-4000-8000-000000000000").status_code == 404

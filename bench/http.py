@@ -40,6 +40,18 @@ def bare() -> dict[str, Any]:
     return {"items": [], "total": 0}
 
 
+def serve_bare(port: int, workers: int) -> None:
+    """The bare endpoint's server, the way `yimai serve` runs its own."""
+    if workers > 1:
+        from cli.main import serve_processes
+
+        serve_processes("bench.http:bare_app", "127.0.0.1", port, workers, False)
+        return
+    import uvicorn
+
+    uvicorn.run(bare_app, host="127.0.0.1", port=port, log_level="warning")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -178,17 +190,16 @@ def run(url: str, workers: int, seconds: float, levels: tuple[int, ...]) -> dict
     yimai = [sys.executable, "-m", "cli.main", "serve", "--port", str(port)]
     if workers > 1:
         yimai += ["--workers", str(workers)]
+    # The bare endpoint is served exactly as `yimai serve` serves (one process, or the
+    # same multi-process supervisor with its TCP_NODELAY fix).
     bare_cmd = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "bench.http:bare_app",
-        "--port",
+        "bench.http",
+        "--serve-bare",
         str(bare_port),
         "--workers",
         str(workers),
-        "--log-level",
-        "warning",
     ]
     server = _start(yimai, env, f"http://127.0.0.1:{port}/api/status")
     bare_server = _start(bare_cmd, env, f"http://127.0.0.1:{bare_port}/bare")
@@ -240,7 +251,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--headers", help=argparse.SUPPRESS)
     parser.add_argument("--body", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(args.serve_bare, args.workers)
+        return
     if args.client:
         client_main(args)
         return

@@ -163,3 +163,41 @@ def test_serve_answers_on_loopback(sqlite_url: str) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_with_several_workers_answers_on_loopback(sqlite_url: str) -> None:
+    """`yimai serve --workers 2`: two processes on one socket, each with the books."""
+    env = {**os.environ, "YIMAI_DATABASE_URL": sqlite_url, "YIMAI_ADMIN_PASSWORD": "pw-12345"}
+    subprocess.run(
+        [*YIMAI, "init", "--admin-user", "chief"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [*YIMAI, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert response.status_code == 200 and response.json()["initialized"] is True
+        with httpx.Client(timeout=10) as client:  # one kept-alive connection, many answers
+            for _ in range(10):
+                assert client.get(f"http://127.0.0.1:{port}/").status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -461,9 +461,16 @@ class DashboardScreen(StaffScreen):
             screen.action_clear_filters()
             screen.action_toggle_overdue()
         elif name in ("objections", "approvals"):
-            tabs = screen.query(TabbedContent)
-            if tabs:
-                tabs.first().active = name
+
+            def show_tab() -> None:
+                tabs = screen.query(TabbedContent)
+                if tabs:
+                    tabs.first().active = name
+
+            # Once now, and again after the screen's next refresh: a section opened for
+            # the first time is still mounting its tabs, which would start on the first.
+            show_tab()
+            screen.call_after_refresh(show_tab)
 
     def action_refresh(self) -> None:
         self.reload()

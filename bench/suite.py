@@ -5,7 +5,8 @@ as a ratio (`*_ratio`), since this machine is noisy:
 
   append    the log's events stored through the Application's event store (mapper,
             transcoding, notification log) into a new database, against eventsourcing's
-            own SQLite recorder inserting the same stored events into another
+            own recorder (SQLite or PostgreSQL, as measured) inserting the same stored
+            events into another
   rebuild   every read model rebuilt from the log (events/s), against reading the same
             events raw
   verify    `yimai verify` (events/s), against a raw read plus SHA-256 of the same leaf
@@ -18,9 +19,10 @@ as a ratio (`*_ratio`), since this machine is noisy:
 With `--database` the suite measures that database as it is (it must hold a log);
 without, it builds the demo community into a temporary SQLite file (`--events` scales
 the demo towards that many events). It never writes to a given database except by
-rebuilding its read models (the same rows again). The HTTP figures and the TUI's time
-to first screen have their own scripts for now (`bench/public_pages.py`,
-`bench/tui_first_screen.py`).
+rebuilding its read models (the same rows again); the append step writes into scratch
+databases of the same kind, made for the run and dropped after it. The HTTP figures
+(`bench/http.py`), the public pages (`bench/public_pages.py`) and the TUI's time to first
+screen (`bench/tui_first_screen.py`) have scripts of their own.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -92,13 +96,9 @@ def raw_hash(system: Any) -> tuple[int, float]:
 
 
 def append(system: Any, limit: int) -> dict[str, float]:
-    """The first `limit` events of the log appended twice into new SQLite files: through
-    a new Yimai Application's event store, and by eventsourcing's own recorder."""
-    from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
-
-    from projections.config import Settings
-    from projections.system import open_system
-
+    """The first `limit` events of the log appended twice into new databases of the
+    measured kind (SQLite files, or PostgreSQL databases made for the run and dropped):
+    through a new Yimai Application's event store, and by eventsourcing's own recorder."""
     batches: list[list[Any]] = []
     taken = 0
     for batch in _notifications(system):
@@ -107,28 +107,87 @@ def append(system: Any, limit: int) -> dict[str, float]:
         if taken >= limit:
             break
     events = [[system.app.mapper.to_domain_event(n) for n in b] for b in batches]
-    with tempfile.TemporaryDirectory() as folder:
-        target = open_system(Settings(database_url=f"sqlite:///{folder}/app.db"))
-        try:
-            started = time.perf_counter()
-            for batch in events:
-                target.app.events.put(batch)
-            through_app = time.perf_counter() - started
-        finally:
-            target.shutdown()
-        datastore = SQLiteDatastore(f"{folder}/raw.db")
-        recorder = SQLiteApplicationRecorder(datastore)
-        recorder.create_table()
-        started = time.perf_counter()
-        for batch in batches:
-            recorder.insert_events(batch)
-        raw = time.perf_counter() - started
+    with _scratch_databases(system.settings, 2) as (app_url, raw_url):
+        through_app = _append_through_app(app_url, events)
+        raw = _append_raw(raw_url, batches)
     return {
         "append_events": taken,
         "append_app_events_per_s": taken / through_app,
         "append_recorder_events_per_s": taken / raw,
         "append_ratio": (taken / through_app) / (taken / raw),
     }
+
+
+@contextmanager
+def _scratch_databases(settings: Any, count: int) -> Iterator[list[str]]:
+    """`count` new, empty databases of the same kind as `settings`' (dropped after)."""
+    if settings.is_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            yield [f"sqlite:///{folder}/scratch{i}.db" for i in range(count)]
+        return
+    import sqlalchemy as sa
+
+    server = sa.make_url(settings.database_url)
+    names = [f"yimai_bench_{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    admin = sa.create_engine(
+        server.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield [server.set(database=name).render_as_string(hide_password=False) for name in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _append_through_app(url: str, events: list[list[Any]]) -> float:
+    from projections.config import Settings
+    from projections.system import open_system
+
+    target = open_system(Settings.from_env(database_url=url))
+    try:
+        started = time.perf_counter()
+        for batch in events:
+            target.app.events.put(batch)
+        return time.perf_counter() - started
+    finally:
+        target.shutdown()
+
+
+def _append_raw(url: str, batches: list[list[Any]]) -> float:
+    """eventsourcing's own recorder of the database's kind inserting the stored events."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+        recorder: Any = SQLiteApplicationRecorder(SQLiteDatastore(str(parsed.database)))
+    else:
+        from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+        datastore = PostgresDatastore(
+            dbname=str(parsed.database),
+            host=parsed.host or "127.0.0.1",
+            port=parsed.port or 5432,
+            user=parsed.username or "postgres",
+            password=parsed.password or "",
+        )
+        recorder = PostgresApplicationRecorder(datastore)
+    recorder.create_table()
+    try:
+        started = time.perf_counter()
+        for batch in batches:
+            recorder.insert_events(batch)
+        return time.perf_counter() - started
+    finally:
+        closing = getattr(recorder.datastore, "close", None)
+        if closing is not None:
+            closing()
 
 
 def _child(task: str, url: str) -> dict[str, float]:

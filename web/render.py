@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -96,6 +97,25 @@ def per_page_number(per_page: int | None, default: int = PER_PAGE) -> int:
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInputError("per_page", f"must be from 1 to {MAX_PER_PAGE}")
     return per_page
+
+
+def listed_id(
+    field: str,
+    value: str | None,
+    listed: Iterable[Mapping[str, Any]],
+    reason: str = "is not one of the listed places",
+) -> UUID | None:
+    """The id of one of the `listed` items (a community, a branch) given as a filter, or
+    None for none; InvalidInputError naming `field` for anything else."""
+    if not value:
+        return None
+    try:
+        ident = UUID(value)
+    except ValueError:
+        raise InvalidInputError(field, reason) from None
+    if ident not in {item["id"] for item in listed}:
+        raise InvalidInputError(field, reason)
+    return ident
 
 
 def fmt_date(value: date | datetime | str | None) -> str:

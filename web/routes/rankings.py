@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -27,6 +26,7 @@ from web.render import (
     csv_feed,
     json_feed,
     lang_of,
+    listed_id,
     page_number,
     per_page_number,
     public_of,
@@ -75,19 +75,6 @@ def _per_page(value: str | None) -> int:
     return per_page_number(_number("per_page", value, "must be a number"))
 
 
-def _place(field_name: str, value: str | None, listed: list[dict[str, Any]]) -> UUID | None:
-    """A community or branch id among those the public may filter by."""
-    if not value:
-        return None
-    try:
-        ident = UUID(value)
-    except ValueError:
-        raise InvalidInputError(field_name, "is not one of the listed places") from None
-    if ident not in {p["id"] for p in listed}:
-        raise InvalidInputError(field_name, "is not one of the listed places")
-    return ident
-
-
 # -- what a page of rankings holds --------------------------------------------------------
 
 
@@ -130,8 +117,10 @@ def _rankings(
     number, size = _page(page), _per_page(per_page)
     public = public_of(request)
     places = public.places()
-    community_id = _place("community", community, [p for p in places if p["level"] == "community"])
-    branch_id = _place("branch", branch, [p for p in places if p["level"] == "branch"])
+    community_id = listed_id(
+        "community", community, [p for p in places if p["level"] == "community"]
+    )
+    branch_id = listed_id("branch", branch, [p for p in places if p["level"] == "branch"])
     basis = public.basis()
     if basis is None:
         return Rankings(None, year=year, quarter=quarter, pager=Pager(number, size, 0))

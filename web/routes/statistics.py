@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -36,6 +35,7 @@ from web.render import (
     csv_feed,
     json_feed,
     lang_of,
+    listed_id,
     public_of,
     render,
     system_of,
@@ -85,18 +85,6 @@ class Found:
     communities: list[dict[str, Any]]
 
 
-def _community(value: str | None, communities: list[dict[str, Any]]) -> UUID | None:
-    if not value:
-        return None
-    try:
-        ident = UUID(value)
-    except ValueError:
-        raise InvalidInputError("community", "is not one of the listed communities") from None
-    if ident not in {c["id"] for c in communities}:
-        raise InvalidInputError("community", "is not one of the listed communities")
-    return ident
-
-
 def _year(value: str | None, default: int) -> int:
     """The year asked for (a malformed one is refused), or `default`."""
     if not value:
@@ -109,7 +97,9 @@ def _year(value: str | None, default: int) -> int:
 def _found(request: Request, year: str | None, community: str | None) -> Found:
     system, public = system_of(request), public_of(request)
     communities = [p for p in public.places() if p["level"] == "community"]
-    community_id = _community(community, communities)
+    community_id = listed_id(
+        "community", community, communities, "is not one of the listed communities"
+    )
     today = system.app.today()
     chosen = _year(year, today.year)
     basis = public.basis()

@@ -58,9 +58,13 @@ def _ledger(
     month: str | None,
     page: int | None,
     per_page: int | None,
+    categories: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], Pager]:
+    """A page of the ledger; `categories`, the catalogue if the caller has read it."""
     number, size = page_number(page), per_page_number(per_page)
-    if category and category not in {c["code"] for c in public_of(request).categories()}:
+    if categories is None and category:
+        categories = public_of(request).categories()
+    if category and category not in {c["code"] for c in categories or ()}:
         raise InvalidInputError("category", "is not one of the listed categories")
     found = system_of(request).requests.public_ledger(
         community_id=_uuid("community", community),
@@ -80,15 +84,16 @@ def outcomes_page(
     month: MonthQuery = None,
     page: PageQuery = None,
 ) -> HTMLResponse:
-    items, pager = _ledger(request, community, category, month, page, None)
     public = public_of(request)
+    categories = public.categories()
+    items, pager = _ledger(request, community, category, month, page, None, categories)
     return render(
         request,
         "outcomes/list.html",
         items=items,
         pager=pager,
         communities=[p for p in public.places() if p["level"] == "community"],
-        categories=public.categories(),
+        categories=categories,
         chosen={"community": community or "", "category": category or "", "month": month or ""},
     )
 

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -120,7 +122,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_answers_on_loopback(sqlite_url: str) -> None:
+@contextmanager
+def _serving(sqlite_url: str, *options: str, wait: float) -> Iterator[tuple[str, httpx.Response]]:
+    """`yimai serve` with `options` on a new database with an admin "chief": its base URL
+    and its first answer from /api/status, once it answers."""
     env = {**os.environ, "YIMAI_DATABASE_URL": sqlite_url, "YIMAI_ADMIN_PASSWORD": "pw-12345"}
     subprocess.run(
         [*YIMAI, "init", "--admin-user", "chief"],
@@ -132,14 +137,14 @@ def test_serve_answers_on_loopback(sqlite_url: str) -> None:
     )
     port = _free_port()
     server = subprocess.Popen(
-        [*YIMAI, "serve", "--port", str(port)],
+        [*YIMAI, "serve", "--port", str(port), *options],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait
         while True:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=2)
@@ -148,56 +153,32 @@ def test_serve_answers_on_loopback(sqlite_url: str) -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", response
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_serve_answers_on_loopback(sqlite_url: str) -> None:
+    with _serving(sqlite_url, wait=30) as (base, response):
         assert response.status_code == 200
         token = httpx.post(
-            f"http://127.0.0.1:{port}/api/auth/token",
+            f"{base}/api/auth/token",
             data={"username": "chief", "password": "pw-12345"},
             timeout=10,
         )
         assert token.status_code == 200, token.text
         # Beside the API, the public site: Chinese at /, English under /en/.
-        home = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        home = httpx.get(f"{base}/", timeout=10)
         assert home.status_code == 200 and "社区公开账本" in home.text
-        english = httpx.get(f"http://127.0.0.1:{port}/en/outcomes", timeout=10)
+        english = httpx.get(f"{base}/en/outcomes", timeout=10)
         assert english.status_code == 200 and "Published outcomes" in english.text
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_serve_with_several_workers_answers_on_loopback(sqlite_url: str) -> None:
     """`yimai serve --workers 2`: two processes on one socket, each with the books."""
-    env = {**os.environ, "YIMAI_DATABASE_URL": sqlite_url, "YIMAI_ADMIN_PASSWORD": "pw-12345"}
-    subprocess.run(
-        [*YIMAI, "init", "--admin-user", "chief"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    port = _free_port()
-    server = subprocess.Popen(
-        [*YIMAI, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
+    with _serving(sqlite_url, "--workers", "2", wait=60) as (base, response):
         assert response.status_code == 200 and response.json()["initialized"] is True
         with httpx.Client(timeout=10) as client:  # one kept-alive connection, many answers
             for _ in range(10):
-                assert client.get(f"http://127.0.0.1:{port}/").status_code == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+                assert client.get(f"{base}/").status_code == 200
